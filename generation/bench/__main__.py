@@ -1,0 +1,150 @@
+"""python -m generation.bench [--presets tiny,sd15-full] [--steps 4,20] [--repeats N] [--size WxH] [--quick] ...
+
+Prints, per preset and step count: load time, seconds per image, UNet and ControlNet evaluations per
+image, peak RSS, and render(plan) over a bare diffusers call measured interleaved in one process.
+Each preset runs in a child process of its own, so its load time and peak memory are its alone.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+# DESIGN.md: glibc handing pages back between steps swings CPU speed ~8 %; every run keeps them.
+MALLOC_ENV = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "536870912"}
+RESULT = "BENCH_RESULT "
+NOTES = """\
+evals/img: batch rows through the model per image; classifier-free guidance's one call on a batch of 2 counts 2.
+render/bare: median render(plan) over median bare diffusers ControlNet pipeline __call__ (same weights, prompt
+  strings, pose image, sampler, steps, guidance, seed), timed in pairs, A B then B A, in one process.
+outside models s: render/bare, median seconds a call spends outside the text encoder, UNet, ControlNet and VAE
+  decoder: the engine's own overhead, which machine noise (stretching the models' time) hardly touches.
+px diff: the largest difference between their first images (0-255).
+~: too slow for the time budget, so extrapolated: the measured image plus the extra steps at the median gap between
+  UNet calls (one sampler step, ControlNet included).
+load s: load_pipeline in a fresh process (weights in the OS page cache if read lately). peak RSS: the whole child."""
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the bench's weights are all local
+    if any(os.environ.get(name) != value for name, value in MALLOC_ENV.items()):
+        # glibc reads these once, at start-up: only a fresh process picks them up.
+        os.execve(sys.executable, [sys.executable, "-m", "generation.bench", *argv], {**os.environ, **MALLOC_ENV})
+    args = parse(argv)
+    if args.child:
+        print(RESULT + json.dumps(child(args)), flush=True)
+        return
+    print(f"generation.bench: {' '.join(f'{k}={v}' for k, v in MALLOC_ENV.items())}, CPU: {cpu_name()}")
+    print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
+    results = [run_child(name, argv) for name in args.presets]
+    print(f"load average at end: {os.getloadavg()[0]:.1f}")
+    # Spinning OpenMP threads on a busy machine cost several times the work itself: say which policy ran.
+    policy = os.environ.get("OMP_WAIT_POLICY", "unset (spinning)")
+    print(f"torch {results[0]['torch']}, {results[0]['threads']} threads, OMP_WAIT_POLICY {policy}\n")
+    print(table(results))
+    cuda = [{"preset": result["preset"], **row} for result in results for row in result["cuda"]]
+    if cuda:
+        print("\nCUDA, the bare diffusers call (render makes one image per plan):\n" + cuda_table(cuda))
+    print("\n" + NOTES)
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m generation.bench", description=__doc__.split("\n\n")[1])
+    numbers = lambda text: [int(n) for n in text.split(",")]  # noqa: E731
+    parser.add_argument("--presets", type=lambda text: text.split(","), default=["tiny", "sd15-full"])
+    parser.add_argument("--steps", type=numbers, default=[4, 20], help="step counts to time (default 4,20)")
+    parser.add_argument("--repeats", type=int, default=5, help="render/bare pairs per step count (default 5)")
+    size = lambda text: tuple(numbers(text.replace("x", ",")))  # noqa: E731
+    parser.add_argument(
+        "--size", type=size, help="WxH of full-size presets (512x512, SDXL 1024x1024); tiny keeps its own"
+    )
+    parser.add_argument("--budget", type=float, default=900, help="seconds of timed images per preset (default 900)")
+    parser.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
+    parser.add_argument("--quick", action="store_true", help="tiny only")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.presets = ["tiny"]
+    return args
+
+
+def child(args: argparse.Namespace) -> dict:
+    import diffusers
+    import torch
+    import transformers
+
+    from generation.bench.measure import bench_preset
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    diffusers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.disable_progress_bar()
+    result = bench_preset(args.child, args.steps, args.repeats, args.size, args.budget)
+    return {**result, "torch": torch.__version__}
+
+
+def run_child(name: str, argv: list[str]) -> dict:
+    print(f"{name}: measuring in a child process", flush=True)
+    command = [sys.executable, "-m", "generation.bench", *argv, "--child", name]
+    output = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True).stdout
+    return json.loads(next(line for line in output.splitlines() if line.startswith(RESULT))[len(RESULT) :])
+
+
+def table(results: list[dict]) -> str:
+    header = ["preset", "device", "size", "steps", "load s", "render s/img", "bare s/img", "render/bare", "pairs"]
+    header += ["outside models s", "UNet evals/img", "CN evals/img", "px diff", "peak RSS GiB"]
+    rows = []
+    for result in results:
+        for row in result["rows"]:
+            estimated = row.get("estimated", False)
+            mark = "~" if estimated else ""
+            rows.append(
+                [
+                    row["preset"],
+                    row["device"],
+                    row["size"],
+                    row["steps"],
+                    f"{result['load_s']:.1f}",
+                    f"{mark}{row['render_s']:.2f}",
+                    "-" if estimated else f"{row['bare_s']:.2f}",
+                    "-" if estimated else f"{row['ratio']:.3f}",
+                    row.get("pairs", 0),
+                    "-" if estimated else f"{row['render_outside_s']:.3f}/{row['bare_outside_s']:.3f}",
+                    f"{mark}{row['unet_evals']:.0f}",
+                    f"{mark}{row['controlnet_evals']:.0f}",
+                    row.get("max_pixel_diff", "-"),
+                    f"{result['peak_rss_gib']:.2f}",
+                ]
+            )
+    return format_rows(header, rows)
+
+
+def cuda_table(rows: list[dict]) -> str:
+    header = ["preset", "variant", "batch", "steps", "s/img", "peak GiB"]
+    cells = [
+        [r["preset"], r["variant"], r["batch"], r["steps"], f"{r['s_per_image']:.3f}", f"{r['peak_gib']:.1f}"]
+        for r in rows
+    ]
+    return format_rows(header, cells)
+
+
+def format_rows(header: list[str], rows: list[list]) -> str:
+    cells = [header, *([str(cell) for cell in row] for row in rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = [" | ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "-+-".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return "unknown"
+
+
+if __name__ == "__main__":
+    main()

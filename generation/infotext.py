@@ -1,0 +1,53 @@
+"""A1111-style generation parameters ("infotext"), written into each PNG's `parameters` text chunk.
+
+Merchants and support staff can drop a result into A1111's PNG Info tab, or any tool that reads
+its format, to see exactly how it was made. The format follows A1111's `create_infotext`.
+"""
+
+import io
+import json
+from collections.abc import Mapping
+
+from PIL import Image
+from PIL.PngImagePlugin import PngInfo
+
+from prompts.plan import GenerationPlan
+
+
+def quote(value) -> str:
+    """A1111's rule: a value with a comma, colon or newline is written as a JSON string."""
+    text = str(value)
+    if "," not in text and ":" not in text and "\n" not in text:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def format_parameters(plan: GenerationPlan, *, controlnet_models: Mapping[str, str]) -> str:
+    """The infotext of `plan`; `controlnet_models` names each kind's ControlNet as A1111 would."""
+    fields = {
+        "Steps": plan.steps,
+        "Sampler": plan.sampler,
+        "CFG scale": float(plan.guidance_scale),
+        "Seed": plan.seed,
+        "Size": f"{plan.width}x{plan.height}",
+        "Model": plan.preset,
+    }
+    if plan.mode != "generate":  # A1111 writes it for img2img and inpainting
+        fields["Denoising strength"] = float(plan.strength)
+    for index, unit in enumerate(plan.controlnet_units):
+        fields[f"ControlNet {index}"] = (
+            f"Module: {unit.kind}, Model: {controlnet_models.get(unit.kind, unit.kind)}, Weight: {float(unit.scale)}, "
+            f"Guidance Start: {float(unit.guidance_start)}, Guidance End: {float(unit.guidance_end)}"
+        )
+    negative = f"\nNegative prompt: {plan.negative_prompt}" if plan.negative_prompt else ""
+    parameters = ", ".join(f"{key}: {quote(value)}" for key, value in fields.items())
+    return f"{plan.prompt}{negative}\n{parameters}".strip()
+
+
+def png_with_parameters(image: Image.Image, parameters: str) -> bytes:
+    """PNG bytes carrying `parameters` where A1111 looks for it (a tEXt chunk, iTXt beyond Latin-1)."""
+    info = PngInfo()
+    info.add_text("parameters", parameters)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=info)
+    return buffer.getvalue()

@@ -1,0 +1,232 @@
+"""The model stacks the engine can render with, declared in one place.
+
+A preset names its weights, the licence terms a merchant accepts by using them, and the defaults the
+prompt builder starts from. A weight source is a Hugging Face Hub id (`owner/name`, pinned with
+`owner/name@revision`), a local folder in diffusers layout, or, for the base model, one `.safetensors`
+or `.ckpt` file as A1111 and Civitai users have. `{models_dir}` in a source stands for `models_dir()`.
+Merchants add presets without code in the file `TRYON_PRESETS_FILE` names (generation.presets_file).
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from generation.errors import EngineError
+
+FAMILIES = ("sd15", "sdxl")
+MODES = ("generate", "tryon", "refine")
+
+
+def models_dir() -> Path:
+    """Where locally built or copied weights live: `TRYON_MODELS_DIR`, else `~/.cache/tryon/models`."""
+    return Path(os.environ.get("TRYON_MODELS_DIR") or "~/.cache/tryon/models").expanduser()
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    description: str
+    base: str  # Stable Diffusion pipeline: Hub id, local folder, or one checkpoint file
+    openpose: str  # OpenPose ControlNet: Hub id or local folder
+    licence: str
+    width: int
+    height: int
+    steps: int
+    guidance_scale: float
+    sampler: str  # an A1111 sampler name, see generation.samplers
+    base_env: str = ""  # environment variable that overrides `base`
+    openpose_env: str = ""  # environment variable that overrides `openpose`
+    revision: str | None = None  # Hub revision of `base`; other sources pin theirs with `@revision`
+    built_locally: bool = False  # weights made by generation.tiny, never downloaded
+    family: str = "sd15"  # which pipelines and text encoders: one of FAMILIES
+    modes: tuple[str, ...] = ("generate", "refine")  # plan modes this stack can render
+    base_config: str = ""  # for a checkpoint-file base: the diffusers folder or Hub id with its configs
+    canny: str = ""  # canny ControlNet, for plans with a canny unit; "" for none
+    ip_adapter: str = ""  # IP-Adapter in h94/IP-Adapter's layout: garment images steer try-on
+    ip_adapter_weight: str = ""  # its weight file, e.g. models/ip-adapter_sd15.safetensors
+    ip_adapter_encoder: str = ""  # its CLIP image encoder's folder, e.g. models/image_encoder
+    ip_adapter_scale: float = 0.7
+    lora: str = ""  # a LoRA fused into the weights at load (LCM-LoRA for few-step presets)
+    lora_weight: str = ""  # its weight file when `lora` is a Hub id or folder
+    lora_scale: float = 1.0
+    taesd: str = ""  # tiny autoencoder (TAESD) that decodes generate renders: faster, a little softer
+    commercial_use: bool = True  # False: non-commercial licence; refused unless TRYON_ALLOW_NONCOMMERCIAL=1
+
+    @property
+    def controlnet_kinds(self) -> tuple[str, ...]:
+        return ("openpose", "canny") if self.canny else ("openpose",)
+
+
+TINY_LICENCE = "Random weights, no licence terms. Tokenizer vocabulary: OpenAI CLIP (MIT)."
+TINY_SIZE = {"width": 128, "height": 192}
+SD15_LICENCE = (
+    "Stable Diffusion 1.5: CreativeML OpenRAIL-M (use restrictions must be passed on to users; "
+    "the safety checker is off, so content moderation is the operator's duty). "
+    "ControlNet 1.1 OpenPose and Canny: OpenRAIL."
+)
+SD15_SIZE = {"width": 512, "height": 768}
+SD15_CONTROLNETS = {
+    "openpose": "lllyasviel/control_v11p_sd15_openpose",
+    "canny": "lllyasviel/control_v11p_sd15_canny",
+    "openpose_env": "TRYON_SD15_OPENPOSE",
+}
+SD15_IP_ADAPTER = {
+    "ip_adapter": "h94/IP-Adapter",
+    "ip_adapter_weight": "models/ip-adapter_sd15.safetensors",
+    "ip_adapter_encoder": "models/image_encoder",
+}
+
+TINY = Preset(
+    name="tiny",
+    description="Random weights in the SD1.5 architecture, built on first use: for tests and offline trials.",
+    base="{models_dir}/tiny/base",
+    openpose="{models_dir}/tiny/controlnet-openpose",
+    canny="{models_dir}/tiny-extras/controlnet-canny",
+    licence=TINY_LICENCE,
+    **TINY_SIZE,
+    steps=4,
+    guidance_scale=7.0,
+    sampler="Euler a",
+    built_locally=True,
+)
+
+TINY_FAST = Preset(
+    name="tiny-fast",
+    description="tiny with a random LCM-style LoRA fused in: LCM sampler, 4 steps, no guidance.",
+    base=TINY.base,
+    openpose=TINY.openpose,
+    canny=TINY.canny,
+    lora="{models_dir}/tiny-extras/lcm-lora/pytorch_lora_weights.safetensors",
+    licence=TINY_LICENCE,
+    **TINY_SIZE,
+    steps=4,
+    guidance_scale=1.0,
+    sampler="LCM",
+    built_locally=True,
+)
+
+TINY_TRYON = Preset(
+    name="tiny-tryon",
+    description="tiny's try-on stack: a 9-channel inpainting UNet, OpenPose ControlNet and a random IP-Adapter.",
+    base="{models_dir}/tiny-extras/inpaint",
+    openpose=TINY.openpose,
+    **SD15_IP_ADAPTER | {"ip_adapter": "{models_dir}/tiny-extras/ip-adapter"},
+    licence=TINY_LICENCE,
+    **TINY_SIZE,
+    steps=4,
+    guidance_scale=7.0,
+    sampler="Euler a",
+    modes=("tryon",),
+    built_locally=True,
+)
+
+TINY_SDXL = Preset(
+    name="tiny-sdxl",
+    description="Random weights in the SDXL architecture (two text encoders, pooled embeddings): for tests.",
+    base="{models_dir}/tiny-sdxl/base",
+    openpose="{models_dir}/tiny-sdxl/controlnet-openpose",
+    licence=TINY_LICENCE,
+    **TINY_SIZE,
+    steps=4,
+    guidance_scale=5.0,
+    sampler="Euler a",
+    family="sdxl",
+    built_locally=True,
+)
+
+SD15 = Preset(
+    name="sd15",
+    description="Stable Diffusion 1.5 with the ControlNet 1.1 OpenPose and Canny models.",
+    base="stable-diffusion-v1-5/stable-diffusion-v1-5",
+    base_env="TRYON_SD15_BASE",
+    **SD15_CONTROLNETS,
+    licence=SD15_LICENCE,
+    **SD15_SIZE,
+    steps=25,
+    guidance_scale=7.0,
+    sampler="DPM++ 2M Karras",
+)
+
+SD15_FAST = Preset(
+    name="sd15-fast",
+    description="sd15 with LCM-LoRA fused in: 4 steps of the LCM sampler without guidance, 4 UNet calls an image.",
+    base=SD15.base,
+    base_env="TRYON_SD15_BASE",
+    **SD15_CONTROLNETS,
+    lora="latent-consistency/lcm-lora-sdv1-5",
+    lora_weight="pytorch_lora_weights.safetensors",
+    licence=f"{SD15_LICENCE} LCM-LoRA: OpenRAIL++-M.",
+    **SD15_SIZE,
+    steps=4,
+    guidance_scale=1.0,
+    sampler="LCM",
+)
+
+SD15_TRYON = Preset(
+    name="sd15-tryon",
+    description="Try-on: SD1.5 inpainting repaints the photo's garment region, OpenPose keeps the body, "
+    "IP-Adapter reads the garment photos.",
+    base="stable-diffusion-v1-5/stable-diffusion-inpainting",
+    base_env="TRYON_SD15_INPAINT_BASE",
+    openpose=SD15_CONTROLNETS["openpose"],
+    openpose_env="TRYON_SD15_OPENPOSE",
+    **SD15_IP_ADAPTER,
+    licence=f"{SD15_LICENCE} IP-Adapter (h94/IP-Adapter) and its OpenCLIP ViT-H image encoder: Apache-2.0.",
+    **SD15_SIZE,
+    steps=25,
+    guidance_scale=7.0,
+    sampler="DPM++ 2M Karras",
+    modes=("tryon",),
+)
+
+SDXL = Preset(
+    name="sdxl",
+    description="Stable Diffusion XL base 1.0 with an OpenPose SDXL ControlNet and the Canny SDXL ControlNet.",
+    base="stabilityai/stable-diffusion-xl-base-1.0",
+    base_env="TRYON_SDXL_BASE",
+    openpose="xinsir/controlnet-openpose-sdxl-1.0",
+    openpose_env="TRYON_SDXL_OPENPOSE",
+    canny="diffusers/controlnet-canny-sdxl-1.0",
+    licence=(
+        "SDXL base 1.0: CreativeML Open RAIL++-M (use restrictions passed on to users; no safety checker). "
+        "xinsir OpenPose SDXL ControlNet: Apache-2.0. diffusers Canny SDXL ControlNet: OpenRAIL++."
+    ),
+    width=832,
+    height=1216,
+    steps=25,
+    guidance_scale=6.0,
+    sampler="DPM++ 2M Karras",
+    family="sdxl",
+)
+
+PRESETS: dict[str, Preset] = {
+    preset.name: preset for preset in (TINY, SD15, SD15_FAST, SD15_TRYON, SDXL, TINY_FAST, TINY_TRYON, TINY_SDXL)
+}
+
+
+def all_presets() -> dict[str, Preset]:
+    """The built-in presets, then those of the file `TRYON_PRESETS_FILE` names, if any."""
+    from generation.presets_file import presets_from_environment
+
+    return {**PRESETS, **presets_from_environment()}
+
+
+def get_preset(name: str) -> Preset:
+    presets = all_presets()
+    try:
+        preset = presets[name]
+    except KeyError:
+        raise EngineError(f"preset: {name!r} is not one of {', '.join(presets)}") from None
+    if not preset.commercial_use and not _allow_noncommercial():
+        raise EngineError(
+            f"preset: {name!r} has a non-commercial licence ({preset.licence}); "
+            "set TRYON_ALLOW_NONCOMMERCIAL=1 to use it for non-commercial work only"
+        )
+    return preset
+
+
+def _allow_noncommercial() -> bool:
+    value = os.environ.get("TRYON_ALLOW_NONCOMMERCIAL", "0") or "0"
+    if value not in ("0", "1"):
+        raise EngineError(f"TRYON_ALLOW_NONCOMMERCIAL: {value!r} must be 0 or 1")
+    return value == "1"

@@ -1,0 +1,151 @@
+"""build_plan: a fashion model, an outfit, a pose and a scene in; one GenerationPlan out.
+
+Pure and deterministic: the same picks always give the same plan, hence the same fingerprint, so a
+repeated request is a cache hit. The words are chosen in prompts/brief.py and prompts/outfit.py; this
+module checks the picks and assembles the plan: size, ControlNet units, and for try-on the photo,
+the mask and the garment references.
+"""
+
+from collections.abc import Sequence
+
+from prompts import brief, hems, outfit
+from prompts.framing import framing, plan_size
+from prompts.picks import FashionModelPick, GarmentPick, PickError, PosePick, ScenePick
+from prompts.plan import ControlNetUnit, GenerationPlan, InpaintMask, PlanError
+from prompts.vocabulary import BUILD_MODES, OPENPOSE_KEYPOINTS, STYLES
+
+MAX_GARMENTS = 4
+DEFAULT_BASE_SIZE = (512, 768)  # the sd15 preset's size; pass a preset's own as base_size
+# A garment photo is not in the pose's geometry: its edges steer softly and only while the layout
+# forms, so they lend the garment's construction lines without fighting the skeleton.
+CANNY_SCALE = 0.5
+CANNY_GUIDANCE_END = 0.6
+MASK_DILATION = 0.02
+SLEEVED = ("elbow", "three-quarter", "long")
+
+
+def build_plan(
+    *,
+    garments: GarmentPick | Sequence[GarmentPick],
+    fashion_model: FashionModelPick,
+    pose: PosePick,
+    scene: ScenePick,
+    preset: str,
+    seed: int,
+    steps: int,
+    guidance_scale: float,
+    sampler: str,
+    width: int | None = None,
+    height: int | None = None,
+    base_size: tuple[int, int] = DEFAULT_BASE_SIZE,
+    style: str = "studio",
+    mode: str = "generate",
+    canny: bool = False,
+) -> GenerationPlan:
+    """The plan for rendering `fashion_model` wearing `garments` (one GarmentPick or an outfit) in `pose`.
+
+    `width`/`height` None: a size with the framing's aspect at about base_size's pixel count (plan_size).
+    `mode` "tryon": paint the garments onto fashion_model.photo instead of generating a new picture.
+    `canny`: add a canny ControlNet unit for each garment that has an image.
+    """
+    picked = _check_inputs(garments, fashion_model, pose, scene)
+    if style not in STYLES:
+        raise PickError(f"style: {style!r} is not one of {', '.join(STYLES)}")
+    if mode not in BUILD_MODES:
+        raise PickError(f"mode: {mode!r} is not one of {', '.join(BUILD_MODES)}")
+    shot = framing(pose.keypoints)
+    worn = [outfit.worn(field, garment) for field, garment in picked]
+    # Try-on keeps whatever else the photo shows, so nothing stands in for what the outfit leaves out.
+    if mode == "generate":
+        worn += outfit.fillers({w.category for w in worn}, shot)
+    worn = outfit.layered(worn)
+    garments_in_order = _in_layering_order([garment for _, garment in picked])
+    if width is None and height is None:
+        width, height = plan_size(shot, *base_size)
+    elif width is None or height is None:
+        raise PlanError("width: give both width and height, or neither for a size chosen by the framing")
+    tryon = _tryon(garments_in_order, fashion_model, pose) if mode == "tryon" else {}
+    return GenerationPlan(
+        prompt=brief.prompt(worn, fashion_model, pose, scene, shot, style),
+        negative_prompt=brief.negative_prompt(worn, scene, shot, style),
+        width=width,
+        height=height,
+        steps=steps,
+        guidance_scale=guidance_scale,
+        sampler=sampler,
+        seed=seed,
+        preset=preset,
+        controlnet_units=(
+            ControlNetUnit(kind="openpose", keypoints=pose.keypoints, scale=1.0),
+            *(_canny_units(garments_in_order) if canny else ()),
+        ),
+        mode=mode,
+        **tryon,
+    )
+
+
+def _check_inputs(garments, fashion_model, pose, scene) -> list[tuple[str, GarmentPick]]:
+    """Each garment with the field name its errors should carry."""
+    if isinstance(garments, GarmentPick):
+        picked = [("garment", garments)]
+    elif isinstance(garments, Sequence) and not isinstance(garments, str):
+        picked = [(f"garments[{i}]", garment) for i, garment in enumerate(garments)]
+    else:
+        raise PickError(f"garments: expected a GarmentPick or a sequence of them, got {type(garments).__name__}")
+    if not 1 <= len(picked) <= MAX_GARMENTS:
+        raise PickError(f"garments: an outfit has 1 to {MAX_GARMENTS} garments, got {len(picked)}")
+    for field, garment in picked:
+        if not isinstance(garment, GarmentPick):
+            raise PickError(f"{field}: expected a GarmentPick, got {type(garment).__name__}")
+    for category in ("dress", "bottom"):
+        count = sum(garment.category == category for _, garment in picked)
+        if count > 1:
+            raise PickError(f"garments: an outfit has at most one {category}, got {count}")
+    for field, value, kind in (
+        ("fashion_model", fashion_model, FashionModelPick),
+        ("pose", pose, PosePick),
+        ("scene", scene, ScenePick),
+    ):
+        if not isinstance(value, kind):
+            raise PickError(f"{field}: expected a {kind.__name__}, got {type(value).__name__}")
+    return picked
+
+
+def _in_layering_order(garments: list[GarmentPick]) -> list[GarmentPick]:
+    # The same outfit picked in another order must give the same plan, images included.
+    return sorted(garments, key=lambda garment: outfit.CATEGORY_ORDER.index(garment.category))
+
+
+def _canny_units(garments: list[GarmentPick]) -> list[ControlNetUnit]:
+    images = dict.fromkeys(garment.image for garment in garments if garment.image is not None)
+    return [
+        ControlNetUnit(kind="canny", image=image, scale=CANNY_SCALE, guidance_end=CANNY_GUIDANCE_END)
+        for image in images
+    ]
+
+
+def _tryon(garments: list[GarmentPick], fashion_model: FashionModelPick, pose: PosePick) -> dict:
+    """The plan fields that paint `garments` onto the fashion model's photo."""
+    if fashion_model.photo is None:
+        raise PickError("fashion_model.photo: try-on mode needs a reference photo")
+    categories = tuple(dict.fromkeys(garment.category for garment in garments))
+    visible = {name for name, point in zip(OPENPOSE_KEYPOINTS, pose.keypoints, strict=True) if point[2]}
+    if not visible & set(hems.needed_keypoints(categories)):
+        needed = ", ".join(hems.needed_keypoints(categories))
+        raise PickError(f"pose: try-on of a {' and '.join(categories)} needs one of {needed} in frame")
+    # The mask reaches as far down as the longest garment; "" is its category's usual length.
+    longest = max(
+        (garment.length or hems.DEFAULT_LENGTHS[garment.category] for garment in garments),
+        key=lambda length: hems.hem(categories, length),
+    )
+    sleeves = any(
+        garment.sleeve_length in SLEEVED or (garment.category == "outerwear" and garment.sleeve_length != "sleeveless")
+        for garment in garments
+    )
+    return {
+        "init_image": fashion_model.photo,
+        "inpaint_mask": InpaintMask(
+            category=categories, keypoints=pose.keypoints, sleeves=sleeves, dilation=MASK_DILATION, length=longest
+        ),
+        "garment_references": tuple(dict.fromkeys(g.image for g in garments if g.image is not None)),
+    }

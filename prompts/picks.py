@@ -1,0 +1,141 @@
+"""What a merchant or shopper picked, as plain frozen values: the prompt builder's input.
+
+Every field added after the first release has a default, so older callers keep working. Closed
+vocabularies are checked here; free text is cleaned and capped later, by the builder.
+"""
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from prompts.errors import PickError
+from prompts.image_ref import ImageRef
+from prompts.vocabulary import (
+    AGE_RANGES,
+    BODY_TYPES,
+    EXPRESSIONS,
+    FITS,
+    GARMENT_CATEGORIES,
+    GENDER_PRESENTATIONS,
+    LENGTHS,
+    LENGTHS_BY_CATEGORY,
+    LIGHTINGS,
+    OPENPOSE_KEYPOINTS,
+    PATTERNS,
+    SKIN_TONES,
+    SLEEVE_LENGTHS,
+    TIMES_OF_DAY,
+)
+
+__all__ = ["FashionModelPick", "GarmentPick", "Keypoint", "PickError", "PosePick", "ScenePick"]
+
+# (x, y, visible): x and y normalised to 0..1 of the image.
+Keypoint = tuple[float, float, bool]
+
+
+def _check_choice(field: str, value, choices: Sequence[str], *, blank: bool) -> None:
+    if (blank and value == "") or value in choices:
+        return
+    allowed = ", ".join(choices) + (', or "" for unspecified' if blank else "")
+    raise PickError(f"{field}: {value!r} is not one of {allowed}")
+
+
+def _check_image(field: str, value) -> None:
+    if value is not None and not isinstance(value, ImageRef):
+        raise PickError(f"{field}: expected an ImageRef or None, got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class GarmentPick:
+    category: str
+    name: str = ""
+    colour: str = ""  # "#RRGGBB" or a colour name
+    material: str = ""
+    description: str = ""  # merchant text: untrusted
+    pattern: str = ""
+    fit: str = ""
+    length: str = ""
+    sleeve_length: str = ""
+    keywords: tuple[str, ...] = ()  # merchant text: untrusted; the builder cleans and caps them
+    image: ImageRef | None = None  # the garment photo: IP-Adapter reference, canny edges
+
+    def __post_init__(self):
+        _check_choice("garment.category", self.category, GARMENT_CATEGORIES, blank=False)
+        _check_choice("garment.pattern", self.pattern, PATTERNS, blank=True)
+        _check_choice("garment.fit", self.fit, FITS, blank=True)
+        _check_choice("garment.length", self.length, LENGTHS, blank=True)
+        if self.length and self.length not in LENGTHS_BY_CATEGORY[self.category]:
+            lengths = ", ".join(LENGTHS_BY_CATEGORY[self.category])
+            raise PickError(f"garment.length: {self.length!r} does not fit a {self.category}; one of {lengths}")
+        _check_choice("garment.sleeve_length", self.sleeve_length, SLEEVE_LENGTHS, blank=True)
+        if self.sleeve_length and self.category == "bottom":
+            raise PickError(f"garment.sleeve_length: a bottom has no sleeves, got {self.sleeve_length!r}")
+        if isinstance(self.keywords, str) or not isinstance(self.keywords, Sequence):
+            raise PickError(f"garment.keywords: expected a sequence of text, got {type(self.keywords).__name__}")
+        for keyword in self.keywords:
+            if not isinstance(keyword, str):
+                raise PickError(f"garment.keywords: expected text, got {type(keyword).__name__}")
+        object.__setattr__(self, "keywords", tuple(self.keywords))
+        _check_image("garment.image", self.image)
+
+
+@dataclass(frozen=True)
+class FashionModelPick:
+    gender_presentation: str
+    age_range: str
+    body_type: str
+    skin_tone: str
+    hair: str = ""
+    expression: str = ""
+    photo: ImageRef | None = None  # a photo of the fashion model: what try-on mode paints the garments onto
+
+    def __post_init__(self):
+        for name, choices in (
+            ("gender_presentation", GENDER_PRESENTATIONS),
+            ("age_range", AGE_RANGES),
+            ("body_type", BODY_TYPES),
+            ("skin_tone", SKIN_TONES),
+        ):
+            _check_choice(f"fashion_model.{name}", getattr(self, name), choices, blank=False)
+        _check_choice("fashion_model.expression", self.expression, EXPRESSIONS, blank=True)
+        _check_image("fashion_model.photo", self.photo)
+
+
+@dataclass(frozen=True)
+class PosePick:
+    name: str
+    keypoints: tuple[Keypoint, ...]
+
+    def __post_init__(self):
+        if len(self.keypoints) != len(OPENPOSE_KEYPOINTS):
+            raise PickError(
+                f"pose.keypoints: expected {len(OPENPOSE_KEYPOINTS)} OpenPose keypoints, got {len(self.keypoints)}"
+            )
+        points = []
+        for name, point in zip(OPENPOSE_KEYPOINTS, self.keypoints, strict=True):
+            if not isinstance(point, Sequence) or len(point) != 3 or not all(_is_number(value) for value in point[:2]):
+                raise PickError(f"pose.keypoints.{name}: {point!r} is not (x, y, visible)")
+            x, y, visible = float(point[0]), float(point[1]), bool(point[2])
+            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+                raise PickError(f"pose.keypoints.{name}: ({x}, {y}) is outside 0..1")
+            points.append((x, y, visible))
+        # Canonical (float, float, bool) tuples: 0 and 0.0, or lists and tuples, must not fingerprint differently.
+        object.__setattr__(self, "keypoints", tuple(points))
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class ScenePick:
+    name: str
+    prompt: str = ""  # merchant text: untrusted
+    negative_prompt: str = ""  # merchant text: untrusted
+    location: str = ""  # merchant text: untrusted, e.g. "a cobbled street in lisbon"
+    lighting: str = ""  # "" lets the style choose
+    time_of_day: str = ""
+
+    def __post_init__(self):
+        _check_choice("scene.lighting", self.lighting, LIGHTINGS, blank=True)
+        _check_choice("scene.time_of_day", self.time_of_day, TIMES_OF_DAY, blank=True)

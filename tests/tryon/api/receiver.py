@@ -1,0 +1,42 @@
+"""A real HTTP server on 127.0.0.1 that receives webhook deliveries and answers as scripted."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append((self.headers, body))
+        status = self.server.answers.pop(0) if self.server.answers else 200
+        self.send_response(status)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+class Receiver:
+    """`answers` are the status codes to reply with, in order; 200 once they run out."""
+
+    def __init__(self):
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.received, self.server.answers = [], []
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/tryon"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def received(self) -> list:
+        return self.server.received
+
+    def answer(self, *statuses: int) -> None:
+        self.server.answers[:] = statuses
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

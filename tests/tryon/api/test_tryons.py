@@ -1,0 +1,127 @@
+"""A storefront asks for a try-on, polls it to the finished image, lists and cancels try-ons."""
+
+import pytest
+from django.utils import timezone
+from PIL import Image
+
+from tests.factories import GarmentFactory
+from tests.tryon.api.conftest import error_of
+from tryon.jobs.models import TryOnJob
+from tryon.jobs.services import tryon_job_create
+
+pytestmark = pytest.mark.django_db
+
+
+def finished(job: TryOnJob, status: str) -> TryOnJob:
+    """Where a worker would have left the job; only the first story pays for a real render."""
+    TryOnJob.objects.filter(pk=job.pk).update(status=status, finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def test_a_try_on_is_accepted_then_rendered_and_polled_to_its_images(storefront, django_capture_on_commit_callbacks):
+    # On commit the render is sent; tasks run eagerly here, with the tiny preset.
+    with django_capture_on_commit_callbacks(execute=True) as enqueued:
+        accepted = storefront.client.post("/api/v1/tryons", storefront.tryon_body(seed=7), format="json")
+
+    assert accepted.status_code == 202, accepted.json()
+    job = accepted.json()
+    assert job["status"] == "queued" and job["progress"] == 0 and job["images"] == [] and job["seed"] == 7
+    assert job["links"]["self"] == accepted["Location"] == f"http://testserver/api/v1/tryons/{job['id']}"
+    assert job["links"]["cancel"] == f"http://testserver/api/v1/tryons/{job['id']}/cancel"
+    assert len(enqueued) == 1  # sent once, and only after the job was committed
+
+    polled = storefront.client.get(f"/api/v1/tryons/{job['id']}").json()
+    assert polled["status"] == "succeeded", polled["error"]
+    assert polled["progress"] == 1.0 and polled["steps"]["done"] == polled["steps"]["total"] > 0
+    row = TryOnJob.objects.get(pk=job["id"]).images.get()
+    assert polled["images"] == [
+        {"index": 0, "url": f"http://testserver{row.file.url}", "width": row.width, "height": row.height, "seed": 7}
+    ]
+    assert polled["parameters"] == row.parameters and "Seed: 7" in polled["parameters"]
+    assert polled["timings"]["render_seconds"] > 0 and polled["timings"]["finished_at"] is not None
+    with Image.open(row.file.path) as png:
+        assert png.size == (row.width, row.height)
+
+    again = storefront.client.post("/api/v1/tryons", storefront.tryon_body(seed=7), format="json")
+    assert again.status_code == 200 and again.json()["id"] == job["id"]  # same picks: the finished render
+
+
+def test_garments_may_be_picked_one_by_one_instead_of_a_catalog_item(storefront):
+    garments = [
+        storefront["catalog_item"].garments.get(),
+        GarmentFactory(merchant=storefront.merchant, category="bottom"),
+    ]
+    body = storefront.tryon_body(catalog_item_id=None, garment_ids=[g.id for g in garments], samples=2, preset="tiny")
+    del body["catalog_item_id"]
+
+    response = storefront.client.post("/api/v1/tryons", body, format="json")
+
+    assert response.status_code == 202, response.json()
+    assert response.json()["garment_ids"] == [g.id for g in garments]
+    assert response.json()["catalog_item_id"] is None and response.json()["preset"] == "tiny"
+
+
+@pytest.mark.parametrize("field", ["fashion_model_id", "pose_id", "scene_id", "catalog_item_id", "garment_ids"])
+def test_a_pick_of_another_merchant_is_not_found_and_names_the_field(storefront, other_storefront, field):
+    theirs = {
+        "fashion_model_id": other_storefront["fashion_model"].id,
+        "pose_id": other_storefront["pose"].id,
+        "scene_id": other_storefront["scene"].id,
+        "catalog_item_id": other_storefront["catalog_item"].id,
+        "garment_ids": [other_storefront["catalog_item"].garments.get().id],
+    }[field]
+
+    response = storefront.client.post("/api/v1/tryons", storefront.tryon_body(**{field: theirs}), format="json")
+
+    assert response.status_code == 404
+    error = error_of(response)
+    assert error["code"] == "not_found" and error["field"] == field
+    assert not TryOnJob.objects.exists()
+    # Exactly what an id that exists nowhere gets: the answer says nothing about other merchants.
+    missing = 10**12 if field != "garment_ids" else [10**12]
+    nowhere = storefront.client.post("/api/v1/tryons", storefront.tryon_body(**{field: missing}), format="json")
+    assert error_of(nowhere)["message"] == error["message"].replace(str(theirs).strip("[]"), str(10**12))
+
+
+def test_what_the_job_service_refuses_comes_back_as_a_validation_error_on_the_api_field(storefront):
+    unknown_preset = storefront.client.post("/api/v1/tryons", storefront.tryon_body(preset="sd99"), format="json")
+    item = storefront["catalog_item"]
+    item.garments.clear()
+    no_garments = storefront.client.post("/api/v1/tryons", storefront.tryon_body(), format="json")
+
+    assert unknown_preset.status_code == no_garments.status_code == 400
+    assert error_of(unknown_preset)["field"] == "preset" and "sd99" in error_of(unknown_preset)["message"]
+    assert error_of(no_garments)["field"] == "garment_ids"
+    assert error_of(no_garments)["code"] == "validation_error"
+
+
+def test_try_ons_are_listed_newest_first_and_filtered(storefront):
+    shop = storefront.shop
+    older = finished(tryon_job_create(**shop, seed=1, enqueue=False), "succeeded")
+    newer = tryon_job_create(**shop, seed=2, enqueue=False)
+
+    def ids(**params):
+        response = storefront.client.get("/api/v1/tryons", params)
+        assert response.status_code == 200, response.json()
+        return [job["id"] for job in response.json()["results"]]
+
+    assert ids() == [newer.id, older.id]
+    assert ids(status="succeeded") == [older.id]
+    assert ids(status="queued") == [newer.id]
+    assert ids(catalog_item=shop["catalog_item"].id) == [newer.id, older.id]
+    assert ids(catalog_item=10**12) == []
+    assert ids(created_after=older.created_at.isoformat()) == [newer.id]
+
+
+def test_a_queued_try_on_is_cancelled_and_a_finished_one_cannot_be(storefront):
+    queued = tryon_job_create(**storefront.shop, seed=1, enqueue=False)
+    failed = finished(tryon_job_create(**storefront.shop, seed=2, enqueue=False), "failed")
+
+    cancelled = storefront.client.post(f"/api/v1/tryons/{queued.id}/cancel")
+    refused = storefront.client.post(f"/api/v1/tryons/{failed.id}/cancel")
+
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert storefront.client.post(f"/api/v1/tryons/{queued.id}/cancel").status_code == 200  # cancelling twice is fine
+    assert refused.status_code == 409
+    assert error_of(refused)["code"] == "conflict" and "already failed" in error_of(refused)["message"]

@@ -1,0 +1,116 @@
+"""Admin uploads never end in a 500: a file that is not a usable photo is explained next to its field;
+poses are edited as keypoints and shown as their skeleton."""
+
+import io
+import json
+import os
+
+import pytest
+from PIL import Image
+
+from prompts.poses import POSE_LIBRARY
+from tests.factories import FashionModelFactory, PoseFactory, StaffFactory
+from tests.tryon.images import photo_upload, raw_upload
+from tryon.catalog.models import FashionModel, Garment, Pose
+
+pytestmark = pytest.mark.django_db
+
+GARMENT = {"name": "Linen shirt", "category": "top", "colour": "#f2efe6"}
+MODEL = {"name": "Amara", "gender_presentation": "feminine", "age_range": "25-34", "body_type": "athletic"}
+
+
+@pytest.fixture
+def staff(client):
+    user = StaffFactory()
+    client.force_login(user)
+    return user
+
+
+def field_error(response, field) -> str:
+    return " ".join(response.context["adminform"].form.errors.get(field, []))
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (lambda: raw_upload(b"just some text", name="notes.txt"), "This is not an image we can read"),
+        (lambda: photo_upload(fmt="GIF"), "GIF images are not accepted"),
+        (lambda: raw_upload(b""), "The submitted file is empty"),
+    ],
+    ids=["text", "gif", "empty"],
+)
+def test_a_garment_upload_that_is_not_a_usable_photo_is_explained_by_the_field(client, staff, upload, message):
+    response = client.post("/admin/catalog/garment/add/", {**GARMENT, "image": upload()})
+
+    assert response.status_code == 200
+    assert message in field_error(response, "image")
+    assert not Garment.objects.exists()
+
+
+def test_a_photo_over_the_limit_is_refused_with_the_limit(client, staff, settings):
+    settings.TRYON_UPLOAD_MAX_BYTES = 2048
+    noise = io.BytesIO()
+    Image.frombytes("RGB", (100, 100), os.urandom(30_000)).save(noise, format="PNG")  # does not compress
+
+    response = client.post("/admin/catalog/garment/add/", {**GARMENT, "image": raw_upload(noise.getvalue(), "big.png")})
+
+    assert "the limit is 2.0 KB" in field_error(response, "image")
+
+
+def test_a_fashion_model_photo_is_normalised_or_explained(client, staff):
+    noisy = io.BytesIO()
+    Image.effect_noise((256, 256), 64).convert("RGB").save(noisy, format="JPEG")
+    truncated = noisy.getvalue()[: noisy.tell() // 2]
+    add = "/admin/catalog/fashionmodel/add/"
+    refused = client.post(add, {**MODEL, "skin_tone": "tan", "reference_photo": raw_upload(truncated)})
+    assert "damaged or truncated" in field_error(refused, "reference_photo")
+
+    added = client.post(add, {**MODEL, "skin_tone": "tan", "reference_photo": photo_upload(mode="RGBA", fmt="PNG")})
+    assert added.status_code == 302
+    model = FashionModel.objects.get()
+    assert model.merchant == staff.merchant and len(model.reference_photo_sha256) == 64
+    with Image.open(model.reference_photo.path) as stored:
+        assert (stored.format, stored.mode) == ("JPEG", "RGB")
+
+    client.post(
+        f"/admin/catalog/fashionmodel/{model.id}/change/", {**MODEL, "skin_tone": "tan", "reference_photo-clear": "on"}
+    )
+    model.refresh_from_db()
+    assert not model.reference_photo and model.reference_photo_sha256 == ""
+
+
+def test_fashion_models_without_a_photo_show_their_initials(client, staff):
+    FashionModelFactory(merchant=staff.merchant, name="Mei Lin")
+
+    assert ">ML</span>" in client.get("/admin/catalog/fashionmodel/").content.decode()
+
+
+def test_a_pose_is_saved_from_keypoints_and_refused_with_a_reason(client, staff):
+    walking = [list(point) for point in POSE_LIBRARY["walking"].keypoints]
+
+    bad = client.post("/admin/catalog/pose/add/", {"name": "Broken", "keypoints": json.dumps(walking[:5])})
+    good = client.post("/admin/catalog/pose/add/", {"name": "My walk", "keypoints": json.dumps(walking)})
+
+    assert field_error(bad, "keypoints") == "Keypoints: expected 18 OpenPose keypoints, got 5"
+    assert good.status_code == 302
+    assert Pose.objects.get().keypoints == [[x, y, bool(v)] for x, y, v in walking]
+
+
+def test_the_pose_editor_starts_from_a_standing_pose_with_the_library_at_hand(client, staff):
+    page = client.get("/admin/catalog/pose/add/").content.decode()
+
+    assert "data-keypoint-editor" in page and "catalog/keypoint_editor.js" in page
+    assert "Start from the pose library" in page and POSE_LIBRARY["walking"].name in page
+
+
+def test_pose_skeletons_are_served_as_png_to_their_merchant_and_in_their_shop(client, staff):
+    mine, theirs = PoseFactory(merchant=staff.merchant), PoseFactory()
+
+    admin_png = client.get(f"/admin/catalog/pose/{mine.id}/skeleton.png")
+    shop_png = client.get(f"/shop/{staff.merchant.slug}/poses/{mine.id}/skeleton.png")
+
+    assert admin_png["Content-Type"] == shop_png["Content-Type"] == "image/png"
+    assert admin_png.content == shop_png.content and admin_png.content.startswith(b"\x89PNG")
+    assert client.get(f"/admin/catalog/pose/{theirs.id}/skeleton.png").status_code == 404
+    assert client.get(f"/shop/{staff.merchant.slug}/poses/{theirs.id}/skeleton.png").status_code == 404
+    assert f"/admin/catalog/pose/{mine.id}/skeleton.png?v=" in client.get("/admin/catalog/pose/").content.decode()

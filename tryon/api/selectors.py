@@ -1,0 +1,174 @@
+"""Storefront API reads, each scoped to one merchant: another merchant's rows do not exist here."""
+
+from datetime import datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from tryon.api.keys import key_parse, secret_matches
+from tryon.api.models import StorefrontKey, WebhookDelivery, WebhookEndpoint
+from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
+from tryon.jobs.gallery import approved_gallery
+from tryon.jobs.models import TryOnBatch, TryOnJob
+from tryon.merchants.models import Merchant
+
+
+class PickNotFound(Http404):
+    """An id in a request body that names nothing this merchant owns; says which field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def storefront_key_for(token: str) -> StorefrontKey | None:
+    """The key row a bearer token proves, revoked or not; None for anything else."""
+    parsed = key_parse(token)
+    if parsed is None:
+        return None
+    key = StorefrontKey.objects.select_related("merchant").filter(prefix=parsed.prefix).first()
+    if key is None or not secret_matches(parsed.secret, key.secret_hash):
+        return None
+    return key
+
+
+def storefront_key_list(*, merchant: Merchant | None = None) -> QuerySet[StorefrontKey]:
+    keys = StorefrontKey.objects.select_related("merchant")
+    return keys.filter(merchant=merchant) if merchant else keys
+
+
+# --- Catalog ---
+
+
+def catalog_item_list_with_gallery(*, merchant: Merchant) -> QuerySet[CatalogItem]:
+    """Catalog items with their garments and approved gallery images, the primary one first."""
+    approved = approved_gallery()
+    return CatalogItem.objects.filter(merchant=merchant).prefetch_related(
+        "garments", Prefetch("generated_images", queryset=approved, to_attr="approved_images")
+    )
+
+
+def garment_list(*, merchant: Merchant) -> QuerySet[Garment]:
+    return Garment.objects.filter(merchant=merchant)
+
+
+def fashion_model_list(*, merchant: Merchant) -> QuerySet[FashionModel]:
+    return FashionModel.objects.filter(merchant=merchant)
+
+
+def pose_list(*, merchant: Merchant) -> QuerySet[Pose]:
+    return Pose.objects.filter(merchant=merchant)
+
+
+def scene_list(*, merchant: Merchant) -> QuerySet[Scene]:
+    return Scene.objects.filter(merchant=merchant)
+
+
+def _owned(queryset: QuerySet, *, field: str, pk: int, noun: str):
+    found = queryset.filter(pk=pk).first()
+    if found is None:  # the same answer for "no such id" and "someone else's": nothing leaks
+        raise PickNotFound(field, f"No {noun} with id {pk}.")
+    return found
+
+
+def _owned_many(queryset: QuerySet, *, field: str, pks: list[int], noun: str) -> list:
+    wanted = list(dict.fromkeys(pks))
+    found = queryset.in_bulk(wanted)
+    if missing := [pk for pk in wanted if pk not in found]:
+        raise PickNotFound(field, f"No {noun} with id {missing[0]}.")
+    return [found[pk] for pk in wanted]
+
+
+def batch_picks_get(
+    *,
+    merchant: Merchant,
+    catalog_item_ids: list[int],
+    fashion_model_ids: list[int],
+    pose_ids: list[int],
+    scene_ids: list[int],
+) -> dict:
+    """The rows a batch request names, as tryon_batch_create's keyword arguments."""
+    return {
+        "catalog_items": _owned_many(
+            CatalogItem.objects.filter(merchant=merchant),
+            field="catalog_item_ids",
+            pks=catalog_item_ids,
+            noun="catalog item",
+        ),
+        "fashion_models": _owned_many(
+            fashion_model_list(merchant=merchant),
+            field="fashion_model_ids",
+            pks=fashion_model_ids,
+            noun="fashion model",
+        ),
+        "poses": _owned_many(pose_list(merchant=merchant), field="pose_ids", pks=pose_ids, noun="pose"),
+        "scenes": _owned_many(scene_list(merchant=merchant), field="scene_ids", pks=scene_ids, noun="scene"),
+    }
+
+
+def batch_list(*, merchant: Merchant) -> QuerySet[TryOnBatch]:
+    return TryOnBatch.objects.filter(merchant=merchant)
+
+
+def tryon_picks_get(
+    *,
+    merchant: Merchant,
+    fashion_model_id: int,
+    pose_id: int,
+    scene_id: int,
+    garment_ids: list[int] | None = None,
+    catalog_item_id: int | None = None,
+) -> dict:
+    """The rows a try-on request names, as tryon_job_create's keyword arguments."""
+    picks = {
+        "fashion_model": _owned(
+            fashion_model_list(merchant=merchant), field="fashion_model_id", pk=fashion_model_id, noun="fashion model"
+        ),
+        "pose": _owned(pose_list(merchant=merchant), field="pose_id", pk=pose_id, noun="pose"),
+        "scene": _owned(scene_list(merchant=merchant), field="scene_id", pk=scene_id, noun="scene"),
+    }
+    if catalog_item_id is not None:
+        picks["catalog_item"] = _owned(
+            CatalogItem.objects.filter(merchant=merchant),
+            field="catalog_item_id",
+            pk=catalog_item_id,
+            noun="catalog item",
+        )
+    if garment_ids:
+        picks["garments"] = _owned_many(
+            garment_list(merchant=merchant), field="garment_ids", pks=garment_ids, noun="garment"
+        )
+    return picks
+
+
+# --- Try-on jobs ---
+
+
+def tryon_job_list(
+    *,
+    merchant: Merchant,
+    status: str | None = None,
+    catalog_item_id: int | None = None,
+    created_after: datetime | None = None,
+) -> QuerySet[TryOnJob]:
+    jobs = TryOnJob.objects.filter(merchant=merchant).prefetch_related("images", "garments")
+    if status:
+        jobs = jobs.filter(status=status)
+    if catalog_item_id is not None:
+        jobs = jobs.filter(catalog_item_id=catalog_item_id)
+    if created_after is not None:
+        jobs = jobs.filter(created_at__gt=created_after)
+    return jobs
+
+
+# --- Webhooks ---
+
+
+def webhook_endpoint_list(*, merchant: Merchant) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(merchant=merchant)
+
+
+def webhook_delivery_list(*, merchant: Merchant, endpoint_id: int) -> QuerySet[WebhookDelivery]:
+    if not webhook_endpoint_list(merchant=merchant).filter(pk=endpoint_id).exists():
+        raise Http404("No webhook endpoint matches the given query.")
+    return WebhookDelivery.objects.filter(merchant=merchant, endpoint_id=endpoint_id)

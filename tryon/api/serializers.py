@@ -1,0 +1,298 @@
+"""Input and output serializers, one pair per operation (names are unique: they become OpenAPI components).
+
+Validation of shapes only; what the values mean is checked by selectors and services. Output
+serializers mark every field read-only, so the schema says each one is always present.
+"""
+
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.db.models import prefetch_related_objects
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tryon.api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from tryon.api.routing import MAX_ID
+from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
+from tryon.jobs.models import GeneratedImage, TryOnBatch, TryOnJob
+
+
+def absolute_url(context: dict, url: str) -> str:
+    """With a request, relative to it; without one (webhooks), relative to TRYON_PUBLIC_URL."""
+    if request := context.get("request"):
+        return request.build_absolute_uri(url)
+    return urljoin(settings.TRYON_PUBLIC_URL, url)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class FileUrlField(serializers.Field):
+    """An uploaded or generated file as an absolute URL; null when there is no file."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, file):
+        return absolute_url(self.context, file.url) if file else None
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance) or None
+
+
+def ids_field(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+# --- Catalog ---
+
+
+class GalleryImageOutput(serializers.ModelSerializer):
+    url = FileUrlField(source="file")
+
+    class Meta:
+        model = GeneratedImage
+        fields = ["id", "url", "width", "height", "job_id", "created_at"]
+        read_only_fields = fields
+
+
+class CatalogItemOutput(serializers.ModelSerializer):
+    garment_ids = serializers.PrimaryKeyRelatedField(source="garments", many=True, read_only=True)
+    gallery = GalleryImageOutput(source="approved_images", many=True, read_only=True, help_text="Approved images")
+
+    class Meta:
+        model = CatalogItem
+        fields = ["id", "sku", "title", "garment_ids", "gallery", "created_at"]
+        read_only_fields = fields
+
+
+class GarmentOutput(serializers.ModelSerializer):
+    image_url = FileUrlField(source="image")
+
+    class Meta:
+        model = Garment
+        fields = [
+            "id", "name", "category", "colour", "material", "description",
+            "image_url", "image_width", "image_height", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class FashionModelOutput(serializers.ModelSerializer):
+    reference_photo_url = FileUrlField(source="reference_photo", allow_null=True)
+
+    class Meta:
+        model = FashionModel
+        fields = [
+            "id", "name", "gender_presentation", "age_range", "body_type", "skin_tone", "hair",
+            "reference_photo_url", "created_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+KEYPOINT_SCHEMA = {
+    "type": "array",
+    "description": "18 OpenPose keypoints, each [x, y, visible] with x and y from 0 to 1.",
+    "items": {"type": "array", "items": {}, "minItems": 3, "maxItems": 3},
+}
+
+
+@extend_schema_field(KEYPOINT_SCHEMA)
+class KeypointsField(serializers.JSONField):
+    pass
+
+
+class PoseOutput(serializers.ModelSerializer):
+    keypoints = KeypointsField(read_only=True)
+
+    class Meta:
+        model = Pose
+        fields = ["id", "name", "keypoints", "created_at"]
+        read_only_fields = fields
+
+
+class SceneOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Scene
+        fields = ["id", "name", "prompt", "negative_prompt", "created_at"]
+        read_only_fields = fields
+
+
+# --- Try-ons ---
+
+
+class TryOnCreateInput(serializers.Serializer):
+    garment_ids = serializers.ListField(
+        child=ids_field(), min_length=1, max_length=8, required=False, help_text="Or give catalog_item_id."
+    )
+    catalog_item_id = ids_field(required=False, help_text="Its garments are used when garment_ids is absent.")
+    fashion_model_id = ids_field()
+    pose_id = ids_field()
+    scene_id = ids_field()
+    seed = serializers.IntegerField(
+        min_value=0,
+        max_value=2**32 - 1,
+        required=False,
+        help_text="Absent: derived from the picks, so the same picks give the same (already rendered) image.",
+    )
+    preset = serializers.CharField(max_length=50, required=False, help_text="Engine preset; the server's default.")
+    samples = serializers.IntegerField(
+        min_value=1,
+        max_value=4,
+        default=1,
+        help_text="Images to render. Accepted now; until the engine renders several per job, one is rendered.",
+    )
+
+
+class TryOnListFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TryOnJob.Status.choices, required=False)
+    catalog_item = ids_field(required=False, help_text="Only try-ons of this catalog item.")
+    created_after = serializers.DateTimeField(required=False, help_text="ISO 8601, e.g. 2026-01-31T12:00:00Z.")
+
+
+class TryOnImageOutput(serializers.ModelSerializer):
+    url = FileUrlField(source="file")
+
+    class Meta:
+        model = GeneratedImage
+        fields = ["index", "url", "width", "height", "seed"]
+        read_only_fields = fields
+
+
+class TryOnStepsOutput(serializers.Serializer):
+    done = serializers.IntegerField(source="steps_done")
+    total = serializers.IntegerField(source="steps_total")
+
+
+class TryOnTimingsOutput(serializers.Serializer):
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    render_seconds = serializers.FloatField(allow_null=True)
+
+
+class TryOnLinksOutput(serializers.Serializer):
+    self = serializers.SerializerMethodField()
+    cancel = serializers.SerializerMethodField()
+
+    def get_self(self, job) -> str:
+        return absolute_url(self.context, reverse("api:tryon-detail", kwargs={"id": job.id}))
+
+    def get_cancel(self, job) -> str:
+        return absolute_url(self.context, reverse("api:tryon-cancel", kwargs={"id": job.id}))
+
+
+class TryOnOutput(serializers.ModelSerializer):
+    progress = serializers.FloatField(min_value=0, max_value=1, help_text="0 to 1; 1 once succeeded.")
+    steps = TryOnStepsOutput(source="*")
+    images = TryOnImageOutput(many=True, read_only=True)
+    parameters = serializers.SerializerMethodField(help_text="AUTOMATIC1111-style infotext of the first image.")
+    garment_ids = serializers.PrimaryKeyRelatedField(source="garments", many=True, read_only=True)
+    timings = TryOnTimingsOutput(source="*")
+    links = TryOnLinksOutput(source="*")
+
+    class Meta:
+        model = TryOnJob
+        fields = [
+            "id", "status", "progress", "steps", "cancel_requested", "error", "images", "parameters",
+            "preset", "seed", "catalog_item_id", "garment_ids", "fashion_model_id", "pose_id", "scene_id",
+            "timings", "links",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_parameters(self, job) -> str | None:
+        images = sorted(job.images.all(), key=lambda image: image.index)
+        return images[0].parameters if images else None
+
+    def to_representation(self, job):
+        data = super().to_representation(job)
+        data["progress"] = round(job.progress, 3)
+        return data
+
+
+def tryon_job_data(job: TryOnJob, *, request=None) -> dict:
+    """A job as the API shows it; webhooks send the same shape."""
+    prefetch_related_objects([job], "images", "garments")  # a no-op when the selector already did it
+    return TryOnOutput(job, context={"request": request}).data
+
+
+# --- Webhooks ---
+
+
+class WebhookEndpointCreateInput(serializers.Serializer):
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=WebhookEvent.choices), min_length=1, max_length=10, required=False
+    )
+    secret = serializers.CharField(
+        min_length=16, max_length=200, required=False, help_text="Your signing secret; one is generated if absent."
+    )
+    description = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class WebhookEndpointOutput(serializers.ModelSerializer):
+    events = serializers.ListField(child=serializers.ChoiceField(choices=WebhookEvent.choices))
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "events", "description", "created_at"]
+        read_only_fields = fields
+
+
+class WebhookEndpointCreatedOutput(WebhookEndpointOutput):
+    class Meta(WebhookEndpointOutput.Meta):
+        fields = [*WebhookEndpointOutput.Meta.fields, "secret"]
+        read_only_fields = fields
+
+
+class WebhookDeliveryOutput(serializers.ModelSerializer):
+    event_id = serializers.SerializerMethodField()
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id", "event", "event_id", "job_id", "status", "attempts", "response_status", "last_error",
+            "next_retry_at", "created_at", "delivered_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_event_id(self, delivery) -> str:
+        return f"evt_{delivery.event_id.hex}"
+
+
+class BatchCreateInput(serializers.Serializer):
+    catalog_item_ids = serializers.ListField(child=ids_field(), min_length=1, max_length=100)
+    fashion_model_ids = serializers.ListField(child=ids_field(), min_length=1, max_length=50)
+    pose_ids = serializers.ListField(child=ids_field(), min_length=1, max_length=50)
+    scene_ids = serializers.ListField(child=ids_field(), min_length=1, max_length=50)
+    preset = serializers.CharField(max_length=50, required=False, help_text="Engine preset; the server's default.")
+
+
+class BatchProgressOutput(serializers.Serializer):
+    total = serializers.IntegerField()
+    finished = serializers.IntegerField()
+    progress = serializers.FloatField(help_text="Finished jobs / all jobs, 0..1.")
+    queued = serializers.IntegerField()
+    running = serializers.IntegerField()
+    succeeded = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    cancelled = serializers.IntegerField()
+
+
+class BatchOutput(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    tryon_ids = serializers.SerializerMethodField(help_text="One try-on per combination; poll them or the batch.")
+
+    class Meta:
+        model = TryOnBatch
+        fields = ["id", "preset", "created_at", "progress", "tryon_ids"]
+        read_only_fields = fields
+
+    @extend_schema_field(BatchProgressOutput)
+    def get_progress(self, batch) -> dict:
+        from tryon.jobs.batches import tryon_batch_progress
+
+        return tryon_batch_progress(batch=batch)
+
+    def get_tryon_ids(self, batch) -> list[int]:
+        return sorted(batch.jobs.values_list("id", flat=True))

@@ -1,0 +1,171 @@
+"""Submission latency under load, and cache-hit latency: a benchmark, not a test.
+
+    python -m tryon.bench.submissions [--jobs 50] [--cache-hits 20]
+
+Stands up the production shape on this machine: PostgreSQL (a scratch database, dropped after),
+Redis (a scratch db number), one Celery worker on the `tiny` preset and the web app, all on
+127.0.0.1. Then fires N try-on requests at once through the REST API while the worker is busy,
+waits until every one has succeeded, and asks again for finished picks to time cache hits.
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+DATABASE = "tryon_bench"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+class Stack:
+    def __init__(self, workdir: Path):
+        self.port = free_port()
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tryon.settings",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
+            "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
+            "TRYON_PRESET": "tiny",
+            "TRYON_VAR_DIR": str(workdir / "var"),
+            "TRYON_MEDIA_ROOT": str(workdir / "media"),
+            "TRYON_API_WRITE_RATE": "100000/min",  # measuring latency, not the throttle
+            "HF_HUB_OFFLINE": "1",
+            "MALLOC_MMAP_MAX_": "0",
+            "MALLOC_TRIM_THRESHOLD_": "536870912",
+        }
+        self.processes = []
+        self.workdir = workdir
+
+    def manage(self, *args) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    def psql(self, sql: str) -> None:
+        subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True, capture_output=True)
+
+    def start(self) -> str:
+        self.psql(f"DROP DATABASE IF EXISTS {DATABASE}")
+        self.psql(f"CREATE DATABASE {DATABASE}")
+        subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
+        self.manage("migrate", "--noinput")
+        self.manage("tryon_demo")
+        key = self.manage("tryon_apikey", "create", "--merchant", "demo", "--name", "bench").split()[-1]
+        worker = [sys.executable, "-m", "celery", "-A", "tryon", "worker", "--pool=solo", "--queues=tryon,tryon.tiny"]
+        web = [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{self.port}"]
+        for name, command in (("worker", worker), ("web", web)):
+            log = open(self.workdir / f"{name}.log", "wb")  # noqa: SIM115 (lives as long as the process)
+            self.processes.append(subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log))
+        deadline = time.monotonic() + 600
+        while b" ready." not in (self.workdir / "worker.log").read_bytes() or not self._web_up():
+            if time.monotonic() > deadline:
+                logs = {name: (self.workdir / f"{name}.log").read_text()[-2000:] for name in ("worker", "web")}
+                raise SystemExit(f"the stack did not start:\n{logs['worker']}\n{logs['web']}")
+            time.sleep(0.3)
+        return key
+
+    def _web_up(self) -> bool:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/schema/", timeout=2)
+            return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.wait(timeout=30)
+        self.psql(f"DROP DATABASE IF EXISTS {DATABASE}")
+
+
+class Api:
+    def __init__(self, port: int, key: str):
+        self.base = f"http://127.0.0.1:{port}/api/v1"
+        self.headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict, float]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=self.headers)
+        started = time.perf_counter()
+        with urllib.request.urlopen(request, timeout=60) as response:
+            payload = json.loads(response.read())
+            return response.status, payload, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=50)
+    parser.add_argument("--cache-hits", type=int, default=20)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="tryon-bench-") as workdir:
+        stack = Stack(Path(workdir))
+        try:
+            api = Api(stack.port, stack.start())
+            picks = {
+                name: api.call("GET", f"/{route}?page_size=1")[1]["results"][0]["id"]
+                for name, route in (
+                    ("catalog_item_id", "catalog-items"),
+                    ("fashion_model_id", "fashion-models"),
+                    ("pose_id", "poses"),
+                    ("scene_id", "scenes"),
+                )
+            }
+            # Keep the worker busy first, then fire the burst.
+            api.call("POST", "/tryons", {**picks, "seed": 10_000})
+            with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+                answers = list(
+                    pool.map(lambda seed: api.call("POST", "/tryons", {**picks, "seed": seed}), range(args.jobs))
+                )
+            latencies = [seconds for _status, _job, seconds in answers]
+            job_ids = [job["id"] for _status, job, _seconds in answers]
+            assert all(status == 202 for status, _job, _seconds in answers)
+
+            started, pending = time.monotonic(), set(job_ids)
+            while pending and time.monotonic() - started < 900:
+                for job_id in list(pending):
+                    if api.call("GET", f"/tryons/{job_id}")[1]["status"] in ("succeeded", "failed", "cancelled"):
+                        pending.discard(job_id)
+                time.sleep(0.5)
+            statuses = [api.call("GET", f"/tryons/{job_id}")[1]["status"] for job_id in job_ids]
+            drained = time.monotonic() - started
+
+            hits = [api.call("POST", "/tryons", {**picks, "seed": seed}) for seed in range(args.cache_hits)]
+            hit_latencies = [seconds for _status, _job, seconds in hits]
+            assert all(status == 200 for status, _job, _seconds in hits), "a finished try-on must answer at once"
+        finally:
+            stack.stop()
+
+    print(f"{args.jobs} concurrent POST /api/v1/tryons (worker busy): "
+          f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+          f"max {max(latencies) * 1000:.0f} ms")  # fmt: skip
+    print(f"all {args.jobs} finished in {drained:.1f} s: {statuses.count('succeeded')} succeeded, "
+          f"{len(statuses) - statuses.count('succeeded')} not")  # fmt: skip
+    hit_p50, hit_p95 = statistics.median(hit_latencies) * 1000, percentile(hit_latencies, 0.95) * 1000
+    print(f"{args.cache_hits} cache hits (POST of finished picks, 200 with images): "
+          f"p50 {hit_p50:.1f} ms, p95 {hit_p95:.1f} ms")  # fmt: skip
+    print("web: Django runserver (threaded) on 127.0.0.1; worker: one solo-pool process; tiny preset")
+
+
+if __name__ == "__main__":
+    main()

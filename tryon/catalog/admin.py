@@ -1,0 +1,186 @@
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.views.decorators.http import require_POST
+
+from tryon.catalog.admin_display import fashion_model_thumbnail, pose_thumbnail, thumbnail
+from tryon.catalog.admin_forms import CatalogItemForm, FashionModelForm, GarmentForm, PoseForm
+from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
+from tryon.catalog.thumbnails import pose_thumbnail_response
+from tryon.jobs.gallery import (
+    generated_image_approve,
+    generated_image_make_primary,
+    generated_image_reject,
+    review_gallery,
+    review_state,
+)
+from tryon.jobs.models import GeneratedImage
+from tryon.jobs.previews import render_previews
+from tryon.merchants.scoping import MerchantScopedAdmin
+
+__all__ = ["thumbnail"]  # tryon.jobs.admin imports it from here
+
+GALLERY_ACTIONS = {
+    "approve": (generated_image_approve, "approved"),
+    "reject": (generated_image_reject, "rejected"),
+    "primary": (generated_image_make_primary, "made primary"),
+}
+
+
+@admin.register(Garment)
+class GarmentAdmin(MerchantScopedAdmin):
+    form = GarmentForm
+    list_display = ["preview", "name", "category", "colour", "material"]
+    list_display_links = ["name"]
+    list_filter = ["category"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["stored_photo"]
+    actions = [render_previews]
+
+    @admin.display(description="Photo")
+    def preview(self, garment):
+        return thumbnail(garment.image)  # decorative: the name is beside it
+
+    @admin.display(description="Stored photo")
+    def stored_photo(self, garment):
+        return thumbnail(garment.image, 240, alt=f"{garment.name}, as stored")
+
+
+@admin.register(CatalogItem)
+class CatalogItemAdmin(MerchantScopedAdmin):
+    form = CatalogItemForm
+    list_display = ["preview", "title", "sku_code", "gallery_counts", "created_at"]
+    list_display_links = ["title"]
+    search_fields = ["title", "sku"]
+    filter_horizontal = ["garments"]
+    readonly_fields = ["gallery"]
+    actions = [render_previews]
+
+    class Media:
+        css = {"all": ["catalog/admin.css"]}
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related("garments")
+            .annotate(
+                approved_count=Count("generated_images", filter=Q(generated_images__approved=True)),
+                waiting_count=Count(
+                    "generated_images",
+                    filter=Q(generated_images__approved=False, generated_images__rejected=False),
+                ),
+            )
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fields = [field for field in self.get_fields(request, obj) if field != "gallery"]
+        if obj is None:
+            return [(None, {"fields": fields})]
+        note = "Approved images are shown in the shop and the storefront API, the primary one first."
+        return [(None, {"fields": fields}), ("Gallery", {"fields": ["gallery"], "description": note})]
+
+    @admin.display(description="Photo")
+    def preview(self, item):
+        garment = next(iter(item.garments.all()), None)
+        return thumbnail(garment.image if garment else None)
+
+    @admin.display(description="SKU", ordering="sku")
+    def sku_code(self, item):
+        return item.sku
+
+    @admin.display(description="Gallery")
+    def gallery_counts(self, item):
+        return f"{item.approved_count} approved · {item.waiting_count} to review"
+
+    @admin.display(description="Generated images")
+    def gallery(self, item):
+        entries = [
+            {
+                "image": image,
+                "state": review_state(image),
+                "picks": " · ".join(str(pick) for pick in (image.job.fashion_model, image.job.pose, image.job.scene)),
+                "urls": {
+                    action: reverse("admin:catalog_catalogitem_gallery", args=[item.id, image.id, action])
+                    for action in GALLERY_ACTIONS
+                },
+            }
+            for image in review_gallery(catalog_item=item)
+        ]
+        changelist = reverse("admin:catalog_catalogitem_changelist")
+        return render_to_string(
+            "admin/catalog/catalogitem/gallery.html", {"entries": entries, "changelist_url": changelist}
+        )
+
+    def get_urls(self):
+        review = self.admin_site.admin_view(require_POST(self.gallery_review_view))
+        route = "<int:object_id>/gallery/<int:image_id>/<str:action>/"
+        return [path(route, review, name="catalog_catalogitem_gallery"), *super().get_urls()]
+
+    def gallery_review_view(self, request, object_id, image_id, action):
+        item = self.get_object(request, str(object_id))
+        if item is None or action not in GALLERY_ACTIONS or not self.has_change_permission(request, item):
+            raise Http404("No such image")
+        image = get_object_or_404(GeneratedImage, pk=image_id, catalog_item=item)
+        service, done = GALLERY_ACTIONS[action]
+        try:
+            service(image=image)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+        else:
+            self.message_user(request, f"Image {image.index} of try-on #{image.job_id} {done}.")
+        return redirect(reverse("admin:catalog_catalogitem_change", args=[item.id]) + "#gallery")
+
+
+@admin.register(FashionModel)
+class FashionModelAdmin(MerchantScopedAdmin):
+    form = FashionModelForm
+    list_display = ["preview", "name", "gender_presentation", "age_range", "body_type", "skin_tone"]
+    list_display_links = ["name"]
+    readonly_fields = ["stored_photo"]
+
+    @admin.display(description="Photo")
+    def preview(self, fashion_model):
+        return fashion_model_thumbnail(fashion_model)
+
+    @admin.display(description="Stored photo")
+    def stored_photo(self, fashion_model):
+        return thumbnail(fashion_model.reference_photo, 240, alt=f"{fashion_model.name}, as stored")
+
+
+@admin.register(Pose)
+class PoseAdmin(MerchantScopedAdmin):
+    form = PoseForm
+    list_display = ["skeleton", "name", "created_at"]
+    list_display_links = ["name"]
+
+    def get_changeform_initial_data(self, request):
+        from prompts.poses import FRONT_STANDING
+
+        return {
+            "keypoints": [list(point) for point in FRONT_STANDING.keypoints],
+            **super().get_changeform_initial_data(request),
+        }
+
+    @admin.display(description="Skeleton")
+    def skeleton(self, pose):
+        return pose_thumbnail(pose, height=72)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.skeleton_view)
+        return [path("<int:object_id>/skeleton.png", view, name="catalog_pose_skeleton"), *super().get_urls()]
+
+    def skeleton_view(self, request, object_id):
+        pose = self.get_object(request, str(object_id))
+        if pose is None or not self.has_view_permission(request, pose):
+            raise Http404("No such pose")
+        return pose_thumbnail_response(pose)
+
+
+@admin.register(Scene)
+class SceneAdmin(MerchantScopedAdmin):
+    list_display = ["name", "location", "lighting", "time_of_day", "prompt"]

@@ -1,0 +1,46 @@
+"""Small pictures for admin lists and pickers: photos, initials for fashion models without one, pose skeletons."""
+
+from django.urls import reverse
+from django.utils.html import format_html
+
+from tryon.catalog.thumbnails import pose_version
+
+
+def thumbnail(file, size=64, alt=""):
+    if not file:
+        return "—"
+    return format_html(
+        '<img src="{}" alt="{}" class="tryon-thumb" style="height:{}px;width:auto;border-radius:4px">',
+        file.url,
+        alt,
+        size,
+    )
+
+
+def initials(name: str) -> str:
+    return "".join(word[0] for word in name.split()[:2]).upper() or "?"
+
+
+def fashion_model_thumbnail(fashion_model, size=64):
+    if fashion_model.reference_photo:
+        return thumbnail(fashion_model.reference_photo, size)
+    return format_html(
+        '<span class="tryon-initials" aria-hidden="true" style="display:inline-grid;place-items:center;'
+        'width:{0}px;height:{0}px;border-radius:50%;background:#dfe6ee;color:#1f3a5f;font-weight:600">{1}</span>',
+        size,
+        initials(fashion_model.name),
+    )
+
+
+def pose_skeleton_url(pose) -> str:
+    return f"{reverse('admin:catalog_pose_skeleton', args=[pose.id])}?v={pose_version(pose)}"
+
+
+def pose_thumbnail(pose, height=96):
+    """Decorative (empty alt): lists and pickers show the pose's name beside it."""
+    return format_html(
+        '<img src="{}" alt="" width="{}" height="{}" style="border-radius:4px;background:#000">',
+        pose_skeleton_url(pose),
+        height * 2 // 3,
+        height,
+    )

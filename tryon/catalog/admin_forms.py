@@ -1,0 +1,84 @@
+"""Admin forms: every photo goes through the normaliser, so a bad upload is a message by its field, never a 500."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+from tryon.catalog.images import normalise_image_upload
+from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose
+from tryon.catalog.services import validate_keypoints
+from tryon.catalog.widgets import KeypointEditor
+
+PHOTO_HELP = "A JPEG, PNG or WebP photo."
+
+
+def errors_of(error: ValidationError, field: str) -> ValidationError:
+    """A service's {field: messages} error, as a form's clean_<field> must raise it."""
+    return ValidationError(error.message_dict[field])
+
+
+def normalised_photo(form: forms.ModelForm, field: str, sha256_field: str):
+    """clean_<field> for a photo: a new upload is normalised and its hash recorded; a cleared one forgotten."""
+    photo = form.cleaned_data[field]
+    if isinstance(photo, UploadedFile):  # a new upload, not the file already stored
+        try:
+            normalised = normalise_image_upload(photo, field=field)
+        except ValidationError as error:
+            raise errors_of(error, field) from None
+        setattr(form.instance, sha256_field, normalised.sha256)
+        return normalised.file
+    if photo is False:  # "Clear" ticked
+        setattr(form.instance, sha256_field, "")
+    return photo
+
+
+class GarmentForm(forms.ModelForm):
+    # Plain file fields: our normaliser decodes the photo and explains what is wrong with it.
+    image = forms.FileField(help_text=f"{PHOTO_HELP} A cut-out on a plain background works best.")
+
+    class Meta:
+        model = Garment
+        fields = [
+            "merchant", "name", "category", "image", "colour", "material",
+            "pattern", "fit", "length", "sleeve_length", "keywords", "description",
+        ]  # fmt: skip
+
+    def clean_image(self):
+        return normalised_photo(self, "image", "image_sha256")
+
+
+class FashionModelForm(forms.ModelForm):
+    reference_photo = forms.FileField(
+        required=False, widget=forms.ClearableFileInput, help_text=f"Optional. {PHOTO_HELP} Face and body, well lit."
+    )
+
+    class Meta:
+        model = FashionModel
+        fields = [
+            "merchant", "name", "gender_presentation", "age_range", "body_type", "skin_tone",
+            "hair", "expression", "reference_photo",
+        ]  # fmt: skip
+
+    def clean_reference_photo(self):
+        return normalised_photo(self, "reference_photo", "reference_photo_sha256")
+
+
+class PoseForm(forms.ModelForm):
+    class Meta:
+        model = Pose
+        fields = ["merchant", "name", "keypoints"]
+        widgets = {"keypoints": KeypointEditor}
+        help_texts = {"keypoints": "Drag the joints, or pick a joint and move it with the arrow keys."}
+
+    def clean_keypoints(self):
+        try:
+            return validate_keypoints(self.cleaned_data["keypoints"])
+        except ValidationError as error:
+            raise errors_of(error, "keypoints") from None
+
+
+class CatalogItemForm(forms.ModelForm):
+    class Meta:
+        model = CatalogItem
+        fields = ["merchant", "sku", "title", "garments"]
+        labels = {"sku": "SKU"}

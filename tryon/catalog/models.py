@@ -1,0 +1,130 @@
+"""What a merchant owns: garments, catalog items, and the fashion models, poses and scenes they are shown in."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+
+from prompts.vocabulary import (
+    AGE_RANGES,
+    BODY_TYPES,
+    EXPRESSIONS,
+    FITS,
+    GARMENT_CATEGORIES,
+    GENDER_PRESENTATIONS,
+    LENGTHS,
+    LIGHTINGS,
+    PATTERNS,
+    SKIN_TONES,
+    SLEEVE_LENGTHS,
+    TIMES_OF_DAY,
+)
+from tryon.merchants.models import Merchant
+
+
+def _choices(values):
+    return [(value, value.replace("-", " ").capitalize()) for value in values]
+
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #1f3a5f.")
+
+
+class MerchantOwned(models.Model):
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+def garment_upload_to(garment, filename):
+    return f"garments/{garment.merchant_id}/{filename}"
+
+
+def fashion_model_upload_to(fashion_model, filename):
+    return f"fashion-models/{fashion_model.merchant_id}/{filename}"
+
+
+class Garment(MerchantOwned):
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=20, choices=_choices(GARMENT_CATEGORIES))
+    image = models.ImageField(upload_to=garment_upload_to, width_field="image_width", height_field="image_height")
+    image_width = models.PositiveIntegerField(editable=False, default=0)
+    image_height = models.PositiveIntegerField(editable=False, default=0)
+    image_sha256 = models.CharField(max_length=64, editable=False, blank=True)
+    colour = models.CharField(max_length=7, blank=True, validators=[hex_colour], help_text="#RRGGBB")
+    material = models.CharField(max_length=100, blank=True)
+    pattern = models.CharField(max_length=20, blank=True, choices=_choices(PATTERNS))
+    fit = models.CharField(max_length=20, blank=True, choices=_choices(FITS))
+    length = models.CharField(max_length=20, blank=True, choices=_choices(LENGTHS))
+    sleeve_length = models.CharField(max_length=20, blank=True, choices=_choices(SLEEVE_LENGTHS))
+    keywords = models.CharField(max_length=300, blank=True, help_text="Comma-separated, e.g. breathable, summer")
+    description = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["merchant", "category"])]
+
+    def __str__(self):
+        return self.name
+
+
+class CatalogItem(MerchantOwned):
+    """A product in the shop: one or more garments sold together, and the gallery shown for it."""
+
+    sku = models.CharField(max_length=64)
+    title = models.CharField(max_length=200)
+    garments = models.ManyToManyField(Garment, related_name="catalog_items")
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "sku"], name="catalog_item_unique_sku")]
+
+    def __str__(self):
+        return f"{self.title} ({self.sku})"
+
+
+class FashionModel(MerchantOwned):
+    """The person clothes are shown on, described by what a prompt needs."""
+
+    name = models.CharField(max_length=100)
+    gender_presentation = models.CharField(max_length=20, choices=_choices(GENDER_PRESENTATIONS))
+    age_range = models.CharField(max_length=10, choices=_choices(AGE_RANGES))
+    body_type = models.CharField(max_length=20, choices=_choices(BODY_TYPES))
+    skin_tone = models.CharField(max_length=20, choices=_choices(SKIN_TONES))
+    hair = models.CharField(max_length=100, blank=True, help_text="e.g. long wavy auburn hair")
+    expression = models.CharField(max_length=20, blank=True, choices=_choices(EXPRESSIONS))
+    reference_photo = models.ImageField(upload_to=fashion_model_upload_to, blank=True)
+    reference_photo_sha256 = models.CharField(max_length=64, editable=False, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Pose(MerchantOwned):
+    """A body pose as 18 OpenPose keypoints: [x, y, visible] with x, y normalised to 0..1."""
+
+    name = models.CharField(max_length=100)
+    keypoints = models.JSONField()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Scene(MerchantOwned):
+    name = models.CharField(max_length=100)
+    prompt = models.CharField(max_length=300, help_text="e.g. bright white photo studio, softbox lighting")
+    negative_prompt = models.CharField(max_length=300, blank=True)
+    location = models.CharField(max_length=200, blank=True, help_text="e.g. a cobbled street in Lisbon")
+    lighting = models.CharField(max_length=30, blank=True, choices=_choices(LIGHTINGS))
+    time_of_day = models.CharField(max_length=20, blank=True, choices=_choices(TIMES_OF_DAY))
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name

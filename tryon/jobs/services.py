@@ -1,0 +1,330 @@
+"""Try-on jobs: create, claim, render, finish, cancel.
+
+Every state change is a conditional UPDATE whose row count says whether it happened, so a
+redelivered task, a second worker or a cancel racing a render can never move a job twice.
+"""
+
+import hashlib
+import io
+import logging
+import time
+from collections.abc import Sequence
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from prompts import GenerationPlan, PickError, PlanError, build_plan
+from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
+from tryon.catalog.picks import fashion_model_pick, garment_pick, pose_pick, scene_pick
+from tryon.jobs.models import GeneratedImage, TryOnJob
+from tryon.merchants.models import Merchant
+
+logger = logging.getLogger(__name__)
+Status = TryOnJob.Status
+
+
+class JobStateError(Exception):
+    """The job is not in a state that allows what was asked."""
+
+
+def _owned(merchant: Merchant, field: str, obj) -> None:
+    if obj is None:
+        raise ValidationError({field: "This field is required."})
+    if obj.merchant_id != merchant.id:
+        raise ValidationError({field: f"{obj} does not belong to {merchant}."})
+
+
+@transaction.atomic
+def tryon_job_create(
+    *,
+    merchant: Merchant,
+    fashion_model: FashionModel,
+    pose: Pose,
+    scene: Scene,
+    garments: Sequence[Garment] | None = None,
+    catalog_item: CatalogItem | None = None,
+    seed: int | None = None,
+    preset: str | None = None,
+    style: str = "studio",
+    priority: str = TryOnJob.Priority.SHOPPER,
+    enqueue: bool = True,
+) -> TryOnJob:
+    """Plan a try-on and queue it; the render is enqueued only once this transaction commits.
+
+    A request that would render what a live or finished job already renders gets that job back
+    (`job.reused` is True): no second render, and a finished one answers at once. Without a seed the
+    seed follows from the picks, so the same picks later are the same image, already made.
+    `enqueue=False` leaves a new job queued for a caller that renders it in-process (tryon_render).
+    """
+    from generation.presets import get_preset  # light: no torch
+
+    for field, obj in (("fashion_model", fashion_model), ("pose", pose), ("scene", scene)):
+        _owned(merchant, field, obj)
+    if catalog_item is not None:
+        _owned(merchant, "catalog_item", catalog_item)
+    garments = list(garments) if garments else list(catalog_item.garments.all()) if catalog_item else []
+    if not garments:
+        raise ValidationError({"garments": "Pick at least one garment or a catalog item that has garments."})
+    for garment in garments:
+        _owned(merchant, "garments", garment)
+
+    try:
+        chosen = get_preset(preset or settings.TRYON_PRESET)
+    except Exception as error:
+        raise ValidationError({"preset": str(error)}) from None
+    if seed is None:
+        seed = _seed_for_picks(chosen.name, garments, fashion_model, pose, scene)
+    try:
+        plan = build_plan(
+            garments=[garment_pick(garment) for garment in garments],
+            fashion_model=fashion_model_pick(fashion_model),
+            pose=pose_pick(pose),
+            scene=scene_pick(scene),
+            preset=chosen.name,
+            seed=seed,
+            base_size=(chosen.width, chosen.height),  # the pose's framing picks the aspect at this pixel count
+            style=style,
+            mode="tryon" if chosen.modes == ("tryon",) else "generate",  # a try-on preset paints onto a photo
+            steps=chosen.steps,
+            guidance_scale=chosen.guidance_scale,
+            sampler=chosen.sampler,
+        )
+    except (PickError, PlanError) as error:
+        field, _, message = str(error).partition(": ")
+        raise ValidationError({field.split(".")[0]: message or str(error)}) from None
+
+    cache_key = hashlib.sha256(f"{plan.fingerprint}:{catalog_item.id if catalog_item else '-'}".encode()).hexdigest()
+    if existing := _live_job(merchant, cache_key):
+        return existing
+    try:
+        with transaction.atomic():  # a savepoint: losing the race to an identical request is not an error
+            job = TryOnJob.objects.create(
+                merchant=merchant,
+                catalog_item=catalog_item,
+                fashion_model=fashion_model,
+                pose=pose,
+                scene=scene,
+                plan=plan.to_dict(),
+                plan_fingerprint=plan.fingerprint,
+                cache_key=cache_key,
+                preset=plan.preset,
+                style=style,
+                seed=plan.seed,
+                steps_total=plan.steps,
+                priority=priority,
+            )
+    except IntegrityError:
+        if existing := _live_job(merchant, cache_key):
+            return existing
+        raise
+    job.garments.set(garments)
+    job.reused = False
+    if enqueue:
+        transaction.on_commit(lambda: tryon_job_enqueue(job_id=job.id))
+    return job
+
+
+def _seed_for_picks(preset: str, garments, fashion_model, pose, scene) -> int:
+    picks = f"{preset}|{sorted(g.id for g in garments)}|{fashion_model.id}|{pose.id}|{scene.id}"
+    return int.from_bytes(hashlib.sha256(picks.encode()).digest()[:4], "big")
+
+
+def _live_job(merchant: Merchant, cache_key: str) -> TryOnJob | None:
+    job = TryOnJob.objects.filter(merchant=merchant, cache_key=cache_key, status__in=TryOnJob.REUSABLE).first()
+    if job is not None:
+        job.reused = True
+    return job
+
+
+def job_queue(preset: str) -> str:
+    """One queue per preset: a worker consumes the queue of the preset it has loaded."""
+    return f"{settings.CELERY_TASK_DEFAULT_QUEUE}.{preset}"
+
+
+# Redis serves priority 0 first; shoppers are waiting at a screen, batches are not.
+QUEUE_PRIORITY = {TryOnJob.Priority.SHOPPER: 0, TryOnJob.Priority.BATCH: 9}
+
+
+def tryon_job_enqueue(*, job_id: int) -> None:
+    """Send the render task for a queued job. Safe to repeat: only one worker can claim it."""
+    from tryon.jobs.tasks import render_tryon_job
+
+    job = TryOnJob.objects.filter(pk=job_id, status=Status.QUEUED).only("preset", "priority").first()
+    if job is None:
+        return
+    TryOnJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
+    render_tryon_job.apply_async((job_id,), queue=job_queue(job.preset), priority=QUEUE_PRIORITY[job.priority])
+
+
+def tryon_job_claim(*, job_id: int) -> bool:
+    """queued -> running, for exactly one caller."""
+    now = timezone.now()
+    claimed = TryOnJob.objects.filter(pk=job_id, status=Status.QUEUED, cancel_requested=False).update(
+        status=Status.RUNNING, started_at=now, heartbeat_at=now, steps_done=0, attempts=F("attempts") + 1
+    )
+    return claimed == 1
+
+
+def tryon_job_cancel(*, job_id: int) -> TryOnJob:
+    """A queued job is cancelled at once; a running one stops at its next progress write."""
+    now = timezone.now()
+    if TryOnJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+        status=Status.CANCELLED, cancel_requested=True, finished_at=now
+    ):
+        announce_finished(job_id=job_id)
+    TryOnJob.objects.filter(pk=job_id, status=Status.RUNNING).update(cancel_requested=True)
+    job = TryOnJob.objects.get(pk=job_id)
+    if job.status in (Status.SUCCEEDED, Status.FAILED):
+        raise JobStateError(f"Try-on #{job_id} has already {job.status}; there is nothing to cancel.")
+    return job
+
+
+def _finish(job_id: int, status: str, *, error: str = "", render_seconds: float | None = None) -> bool:
+    """running -> a finished state, announced to the merchant's webhooks."""
+    finished = TryOnJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+        status=status, error=error, finished_at=timezone.now(), render_seconds=render_seconds
+    )
+    if finished:
+        announce_finished(job_id=job_id)
+    return finished == 1
+
+
+def announce_finished(*, job_id: int) -> None:
+    """Tell the merchant's storefronts; sent once the transaction that finished the job commits."""
+    from tryon.api.services import webhooks_notify_job_finished
+
+    webhooks_notify_job_finished(job_id=job_id)
+
+
+class _ProgressWriter:
+    """Writes step k of n at most every TRYON_PROGRESS_INTERVAL seconds, and learns of a cancel then."""
+
+    def __init__(self, job_id: int, also=None):
+        self.job_id = job_id
+        self.also = also
+        self.last_write = float("-inf")
+
+    def __call__(self, step: int, total: int) -> None:
+        from generation import RenderCancelled
+
+        now = time.monotonic()
+        if step == total or now - self.last_write >= settings.TRYON_PROGRESS_INTERVAL:
+            self.last_write = now
+            written = TryOnJob.objects.filter(pk=self.job_id, status=Status.RUNNING, cancel_requested=False).update(
+                steps_done=step, steps_total=total, heartbeat_at=timezone.now()
+            )
+            if not written:
+                raise RenderCancelled(f"Try-on #{self.job_id} was cancelled after step {step - 1} of {total}.")
+        if self.also is not None:
+            self.also(step, total)
+
+
+class PlanImageMissing(Exception):
+    """A photo the plan refers to is gone or changed since the job was planned."""
+
+
+def plan_images(plan: GenerationPlan) -> dict:
+    """The photos a plan conditions on, from storage, keyed by content hash as render() expects them."""
+    from PIL import Image
+
+    refs = [*plan.garment_references, plan.init_image, *(getattr(u, "image", None) for u in plan.controlnet_units)]
+    images = {}
+    for ref in filter(None, refs):
+        if ref.sha256 in images:
+            continue
+        try:
+            with default_storage.open(ref.name) as file:
+                data = file.read()
+        except OSError:
+            raise PlanImageMissing(f"The photo {ref.name} is no longer in storage; plan the try-on again.") from None
+        if hashlib.sha256(data).hexdigest() != ref.sha256:
+            raise PlanImageMissing(f"The photo {ref.name} changed since the try-on was planned; plan it again.")
+        with Image.open(io.BytesIO(data)) as image:
+            images[ref.sha256] = image.convert("RGB")
+    return images
+
+
+def _describe_failure(error: BaseException) -> str:
+    from generation import EngineError
+
+    if isinstance(error, EngineError | PlanImageMissing):
+        return str(error)
+    if isinstance(error, SoftTimeLimitExceeded):
+        return f"The render took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds and was stopped."
+    if isinstance(error, MemoryError) or "out of memory" in str(error).lower():
+        return "The worker ran out of memory while rendering. Try a smaller size or fewer samples."
+    return f"Rendering failed unexpectedly ({type(error).__name__}: {error})."
+
+
+def tryon_job_render(*, job_id: int, on_step=None) -> None:
+    """The worker's whole job: claim, render, store the images, finish. Safe to run twice.
+
+    `on_step(step, total)` is called at every step as well, for a caller's own progress display.
+    """
+    import generation
+
+    # 1. Claim: only one worker renders a job; a redelivered or cancelled job is left alone.
+    if not tryon_job_claim(job_id=job_id):
+        logger.info("Try-on #%s is not queued any more; nothing to do", job_id)
+        return
+    job = TryOnJob.objects.get(pk=job_id)
+
+    # 2. Render.
+    try:
+        plan = GenerationPlan.from_dict(job.plan)
+        images = plan_images(plan)
+        extra = {"images": images} if images else {}
+        result = generation.render(plan, on_step=_ProgressWriter(job_id, also=on_step), **extra)
+    except generation.RenderCancelled:
+        _finish(job_id, Status.CANCELLED)
+        logger.info("Try-on #%s cancelled", job_id)
+        return
+    except Exception as error:
+        if not isinstance(error, generation.EngineError | PlanError | PlanImageMissing):
+            logger.exception("Try-on #%s failed", job_id)
+        _finish(job_id, Status.FAILED, error=_describe_failure(error))
+        return
+
+    # 3. Store the images and finish, together.
+    _store_result(job, plan, result)
+
+
+def _store_result(job: TryOnJob, plan: GenerationPlan, result) -> None:
+    from generation import png_with_parameters
+
+    written: list = []
+    try:
+        with transaction.atomic():
+            for index, image in enumerate(result.images):
+                generated, _created = GeneratedImage.objects.get_or_create(
+                    job=job,
+                    index=index,
+                    defaults={
+                        "merchant_id": job.merchant_id,
+                        "catalog_item_id": job.catalog_item_id,
+                        "width": image.width,
+                        "height": image.height,
+                        "seed": plan.seed + index,
+                        "parameters": result.parameters,
+                    },
+                )
+                if not generated.file:
+                    png = png_with_parameters(image, result.parameters)
+                    generated.file.save(f"tryon-{job.id}-{index}.png", ContentFile(png), save=True)
+                    written.append(generated.file)
+            if not _finish(job.id, Status.SUCCEEDED, render_seconds=result.seconds):
+                raise JobStateError(f"Try-on #{job.id} was cancelled before its images were stored.")
+    except Exception as error:
+        for file in written:
+            file.storage.delete(file.name)
+        if isinstance(error, JobStateError):
+            logger.info("%s", error)
+            return
+        logger.exception("Storing the images of try-on #%s failed", job.id)
+        _finish(job.id, Status.FAILED, error=f"The images could not be stored ({type(error).__name__}: {error}).")

@@ -1,0 +1,35 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from tryon.merchants.models import Merchant, User
+
+
+class OperatorsOnly:
+    """Merchants and logins are the operator's business: merchant staff never see these pages."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    has_change_permission = has_delete_permission = has_view_permission
+
+    def has_add_permission(self, request):
+        return self.has_module_permission(request)
+
+
+@admin.register(Merchant)
+class MerchantAdmin(OperatorsOnly, admin.ModelAdmin):
+    list_display = ["name", "slug", "created_at"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(User)
+class TryOnUserAdmin(OperatorsOnly, UserAdmin):
+    list_display = [*UserAdmin.list_display, "merchant"]
+    list_filter = [*UserAdmin.list_filter, "merchant"]
+    fieldsets = [*UserAdmin.fieldsets, ("Merchant", {"fields": ["merchant"]})]
+    add_fieldsets = [
+        (None, {**UserAdmin.add_fieldsets[0][1], "fields": [*UserAdmin.add_fieldsets[0][1]["fields"], "merchant"]})
+    ]

@@ -1,0 +1,59 @@
+"""Django admin scoped to the signed-in user's merchant: staff see, pick and save only their own rows."""
+
+from django.contrib import admin
+
+
+def merchant_of(request):
+    return getattr(request.user, "merchant", None)
+
+
+class MerchantScopedAdmin(admin.ModelAdmin):
+    def _allowed(self, request) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (request.user.is_superuser or merchant_of(request) is not None)
+        )
+
+    def has_module_permission(self, request):
+        return self._allowed(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request) and (obj is None or self._owns(request, obj))
+
+    def has_add_permission(self, request):
+        return self._allowed(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request) and (obj is None or self._owns(request, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request) and (obj is None or self._owns(request, obj))
+
+    def _owns(self, request, obj) -> bool:
+        return request.user.is_superuser or obj.merchant_id == getattr(merchant_of(request), "id", None)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(merchant=merchant_of(request))
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or [])
+        return excluded if request.user.is_superuser else [*excluded, "merchant"]
+
+    def save_model(self, request, obj, form, change):
+        if not request.user.is_superuser:
+            obj.merchant = merchant_of(request)
+        super().save_model(request, obj, form, change)
+
+    def _scope_choices(self, request, db_field, kwargs):
+        model = db_field.remote_field.model
+        if not request.user.is_superuser and any(f.name == "merchant" for f in model._meta.fields):
+            kwargs["queryset"] = model._default_manager.filter(merchant=merchant_of(request))
+        return kwargs
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return super().formfield_for_foreignkey(db_field, request, **self._scope_choices(request, db_field, kwargs))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return super().formfield_for_manytomany(db_field, request, **self._scope_choices(request, db_field, kwargs))

@@ -1,0 +1,256 @@
+"""Django settings. With no environment set this is the embedded default: SQLite, an embedded
+broker and `media/`; DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis/RabbitMQ."""
+
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from tryon.env import env_bool, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("TRYON_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DJANGO_DEBUG", False)
+
+
+def _secret_key() -> str:
+    """From the environment, or generated once and kept in var/ so sessions survive restarts."""
+    if key := env_str("DJANGO_SECRET_KEY"):
+        return key
+    key_file = VAR_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "tryon.merchants",
+    "tryon.catalog",
+    "tryon.jobs",
+    "tryon.shop",
+    "tryon.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "tryon.urls"
+WSGI_APPLICATION = "tryon.wsgi.application"
+AUTH_USER_MODEL = "merchants.User"
+LOGIN_URL = "admin:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if database_url := env_str("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60, conn_health_checks=True)}
+else:
+    # The web process and the worker write concurrently: WAL lets readers proceed during a write,
+    # IMMEDIATE takes the write lock up front instead of failing half-way through a transaction.
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            "OPTIONS": {
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# An S3-compatible bucket (AWS, MinIO, R2, ...) for uploads and results: workers on other machines
+# then read the same files, and the API hands out signed URLs. Credentials: the usual AWS_* variables.
+if TRYON_S3_BUCKET := env_str("TRYON_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": TRYON_S3_BUCKET,
+            "endpoint_url": env_str("TRYON_S3_ENDPOINT_URL"),
+            "region_name": env_str("TRYON_S3_REGION"),
+            "custom_domain": env_str("TRYON_S3_CUSTOM_DOMAIN"),
+            "querystring_auth": env_bool("TRYON_S3_SIGNED_URLS", True),
+            "querystring_expire": env_int("TRYON_S3_URL_SECONDS", 3600, minimum=60),
+            "file_overwrite": False,  # never replace a stored photo another job may still point at
+        },
+    }
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(env_str("TRYON_MEDIA_ROOT", str(BASE_DIR / "media")))
+
+# Uploads: refuse before decoding what is too big to be a garment photo, and keep what we store bounded.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+TRYON_UPLOAD_MAX_BYTES = env_int("TRYON_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+TRYON_UPLOAD_MAX_PIXELS = env_int("TRYON_UPLOAD_MAX_PIXELS", 40_000_000, minimum=4096)
+TRYON_IMAGE_MAX_SIDE = env_int("TRYON_IMAGE_MAX_SIDE", 2048, minimum=64)
+
+# Anonymous shoppers may start this many new renders per window, per session and per address
+# (already-rendered picks are free). Point CACHES at Redis when several web processes share the count.
+TRYON_SHOP_RENDERS_PER_WINDOW = env_int("TRYON_SHOP_RENDERS_PER_WINDOW", 10, minimum=1)
+TRYON_SHOP_WINDOW_SECONDS = env_int("TRYON_SHOP_WINDOW_SECONDS", 600, minimum=1)
+
+# The engine: which preset renders try-ons (`tiny` works offline, with random weights).
+TRYON_PRESET = env_str("TRYON_PRESET", "sd15")
+# Seconds between progress writes while a job renders; the last step is always written.
+TRYON_PROGRESS_INTERVAL = float(env_str("TRYON_PROGRESS_INTERVAL", "0.5"))
+
+# Celery. The embedded broker is a SQLite file: nothing to install, good for one machine.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+CELERY_TASK_IGNORE_RESULT = True  # job state lives in TryOnJob, not in a result backend
+CELERY_TASK_DEFAULT_QUEUE = env_str("TRYON_QUEUE", "tryon")
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a render is long: never hoard jobs another worker could take
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("TRYON_SOFT_TIME_LIMIT", 15 * 60, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("TRYON_HARD_TIME_LIMIT", 20 * 60, minimum=1)
+# Redis (and SQS) hand an unacknowledged message to another worker after the visibility timeout:
+# it must outlast the hard limit or a long render runs twice. The embedded SQLite broker has no such
+# timeout and passes its options to SQLAlchemy, which refuses unknown ones.
+# Redis serves priority 0 first when queue_order_strategy is "priority" (tryon.jobs.services.QUEUE_PRIORITY).
+if CELERY_BROKER_URL.split(":", 1)[0] in ("redis", "rediss", "sqs"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": CELERY_TASK_TIME_LIMIT + 5 * 60,
+        "queue_order_strategy": "priority",
+        "priority_steps": list(range(10)),
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {"sweep-tryon-jobs": {"task": "tryon.jobs.tasks.sweep_tryon_jobs", "schedule": 60.0}}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The sweeper (tryon/jobs/sweeper.py): a running job silent this long lost its worker and is queued
+# again, at most TRYON_MAX_ATTEMPTS claims in all; a queued job unclaimed this long is sent again.
+TRYON_STALE_AFTER = env_int("TRYON_STALE_AFTER", 10 * 60, minimum=1)
+TRYON_MAX_ATTEMPTS = env_int("TRYON_MAX_ATTEMPTS", 3, minimum=1)
+TRYON_RESEND_AFTER = env_int("TRYON_RESEND_AFTER", 5 * 60, minimum=1)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- REST API --- (the storefront API in tryon/api: /api/v1/, /api/schema/, /api/docs/)
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
+
+
+def _env_rate(name: str, default: str) -> str:
+    """A DRF rate such as 60/min: refused at start-up if DRF could not read it."""
+    value = env_str(name, default)
+    count, _, period = value.partition("/")
+    if not count.isdigit() or period[:1] not in ("s", "m", "h", "d"):
+        raise ValueError(f"{name}={value!r}: expected requests/period, e.g. 60/min or 1000/hour")
+    return value
+
+
+# Absolute URLs in webhook bodies, which have no request to take the host from.
+TRYON_PUBLIC_URL = env_str("TRYON_PUBLIC_URL", "http://127.0.0.1:8000")
+TRYON_WEBHOOK_TIMEOUT = env_int("TRYON_WEBHOOK_TIMEOUT", 10, minimum=1)
+TRYON_WEBHOOK_MAX_ATTEMPTS = env_int("TRYON_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+TRYON_WEBHOOK_RETRY_BASE_SECONDS = env_int("TRYON_WEBHOOK_RETRY_BASE_SECONDS", 10, minimum=1)
+# Below the Redis visibility timeout, so a waiting retry is not handed to a second worker.
+TRYON_WEBHOOK_RETRY_MAX_SECONDS = env_int("TRYON_WEBHOOK_RETRY_MAX_SECONDS", 15 * 60, minimum=1)
+# Loopback and private addresses are refused as webhook targets unless this is on (DEBUG turns it on).
+TRYON_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("TRYON_WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tryon.api.auth.StorefrontKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tryon.api.auth.IsMerchantClient"],
+    # Budgets per API key; the cache is Django's default one (per process unless CACHES says otherwise).
+    "DEFAULT_THROTTLE_CLASSES": ["tryon.api.throttling.StorefrontKeyThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "read": _env_rate("TRYON_API_READ_RATE", "600/min"),
+        "write": _env_rate("TRYON_API_WRITE_RATE", "60/min"),
+    },
+    "DEFAULT_PAGINATION_CLASS": "tryon.api.pagination.Pagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "tryon.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "tryon.api.schema.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Try-on storefront API",
+    "DESCRIPTION": (
+        "Read a merchant's catalog, ask for try-ons, poll them or receive webhooks.\n\n"
+        "**Auth**: `Authorization: Bearer tryon_sk_<prefix>_<secret>`, one key per storefront "
+        "(`manage.py tryon_apikey create --merchant SLUG --name NAME`). Merchant staff signed in to the admin "
+        "may call it too. Everything is scoped to the key's merchant: other merchants' ids answer 404.\n\n"
+        '**Errors** always look like `{"error": {"code": "...", "message": "...", '
+        '"field": "...", "details": {}}}`.\n\n'
+        "**Idempotency**: send `Idempotency-Key` on POST creates to retry them safely (kept 24 hours).\n\n"
+        "**Rate limits** per key; a 429 says how long to wait in `Retry-After`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "DEFAULT_GENERATOR_CLASS": "tryon.api.schema.SchemaGenerator",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}},
+    "ENUM_NAME_OVERRIDES": {
+        "TryOnStatusEnum": "tryon.jobs.models.TryOnJob.Status",
+        "WebhookEventEnum": "tryon.api.models.WebhookEvent",
+    },
+    # Swagger UI from drf-spectacular-sidecar's static files: nothing loads from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}

@@ -1,0 +1,136 @@
+// The try-on panel: sends the picks, follows the job's status JSON (step k of n, then done) and shows the
+// result with a download link, or a failure in plain words with a retry button. Without JS the form posts
+// and the try-on page shows the same panel.
+"use strict";
+(function () {
+  const POLL_MS = 700;
+  const FINISHED = ["succeeded", "failed", "cancelled"];
+  const OFFLINE = "We could not reach the shop. Check your connection and try again.";
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  function explain(words, status, error) {
+    if (status === "cancelled") return words.cancelled;
+    const lower = (error || "").toLowerCase();
+    const hint = words.hints.find(([phrase]) => lower.includes(phrase));
+    return `${words.failed} ${hint ? hint[1] : words.generic}`;
+  }
+
+  function panelOf(root) {
+    const panel = root.querySelector("[data-tryon-panel]");
+    const words = JSON.parse(document.getElementById(root.dataset.explanations).textContent);
+    const part = (name) => panel.querySelector(`[data-${name}]`);
+    const [progress, bar, state, failure, failureText, retry, result] = [
+      "progress", "bar", "state", "failure", "failure-text", "retry", "result",
+    ].map(part);
+
+    function images(sources) {
+      result.replaceChildren(
+        ...sources.map((src) => {
+          const figure = document.createElement("figure");
+          figure.innerHTML = '<img alt="Your try-on"><figcaption><a download>Download image</a></figcaption>';
+          figure.querySelector("img").src = src;
+          figure.querySelector("a").href = src;
+          return figure;
+        })
+      );
+    }
+
+    return {
+      busy(text) {
+        panel.hidden = progress.hidden = false;
+        failure.hidden = true;
+        bar.removeAttribute("value"); // indeterminate until the worker reports a step
+        state.textContent = text;
+        images([]);
+      },
+      fail(text, canRetry) {
+        panel.hidden = false;
+        progress.hidden = true;
+        failure.hidden = false;
+        failureText.textContent = text;
+        if (retry) retry.hidden = !canRetry;
+        state.textContent = "";
+      },
+      show(status) {
+        panel.hidden = false;
+        if (status.status === "failed" || status.status === "cancelled") {
+          return this.fail(explain(words, status.status, status.error), true);
+        }
+        progress.hidden = false;
+        failure.hidden = true;
+        if (status.status === "queued") {
+          bar.removeAttribute("value");
+          state.textContent = "Waiting for a free renderer…";
+        } else if (status.status === "running") {
+          bar.value = status.progress;
+          state.textContent = `Rendering: step ${status.steps_done} of ${status.steps_total}`;
+        } else {
+          bar.value = 1;
+          state.textContent = status.reused ? "Done: you tried these picks before, so here it is at once." : "Done.";
+          images(status.images);
+        }
+      },
+    };
+  }
+
+  async function follow(panel, status, statusUrl, current = () => true) {
+    let misses = 0;
+    while (current()) {
+      panel.show(status);
+      if (FINISHED.includes(status.status)) return;
+      await sleep(POLL_MS);
+      try {
+        const response = await fetch(statusUrl, { headers: { Accept: "application/json" } });
+        if (!response.ok) throw new Error(String(response.status));
+        status = await response.json();
+        misses = 0;
+      } catch (error) {
+        if (++misses >= 10) return panel.fail(OFFLINE, true);
+      }
+    }
+  }
+
+  function productPage(form) {
+    const panel = panelOf(form);
+    const button = form.querySelector("[data-tryon-button]");
+    let latest = 0; // a new try-on replaces the one the panel was following
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const mine = ++latest;
+      const current = () => mine === latest;
+      button.disabled = true; // only while the picks are on their way
+      panel.busy("Sending your picks…");
+      form.querySelector("[data-tryon-panel]").scrollIntoView({ block: "nearest", behavior: "smooth" });
+      try {
+        const response = await fetch(form.action || window.location.href, {
+          method: "POST",
+          body: new FormData(form),
+          headers: { Accept: "application/json" },
+          credentials: "same-origin",
+        });
+        const body = await response.json().catch(() => ({}));
+        button.disabled = false;
+        if (response.ok) await follow(panel, body, body.status_url, current);
+        else panel.fail(body.error || "Sorry, something went wrong. Please try again.", response.status >= 500);
+      } catch (error) {
+        button.disabled = false;
+        if (current()) panel.fail(OFFLINE, true);
+      }
+    });
+  }
+
+  function tryOnPage(root) {
+    if (!FINISHED.includes(root.dataset.status)) {
+      const panel = panelOf(root);
+      fetch(root.dataset.follow, { headers: { Accept: "application/json" } })
+        .then((response) => response.json())
+        .then((status) => follow(panel, status, root.dataset.follow))
+        .catch(() => panel.fail(OFFLINE, false));
+    }
+  }
+
+  document.querySelectorAll("#tryon-form").forEach(productPage);
+  document.querySelectorAll("[data-follow]").forEach(tryOnPage);
+})();

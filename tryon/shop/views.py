@@ -1,0 +1,144 @@
+"""Shopper pages: thin views over the catalog selectors and the job service."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from tryon.catalog.models import Pose
+from tryon.catalog.selectors import catalog_item_get, picks_for
+from tryon.catalog.thumbnails import pose_thumbnail_response
+from tryon.jobs.selectors import tryon_job_get, tryon_job_status
+from tryon.jobs.services import tryon_job_create
+from tryon.merchants.models import Merchant
+from tryon.shop import ratelimit
+from tryon.shop.explain import explain_failure, explanations
+from tryon.shop.forms import TryOnForm
+from tryon.shop.pickers import pickers
+from tryon.shop.selectors import cover, shop_catalog
+
+SESSION_JOBS = "tryon_jobs"  # a shopper sees only the try-ons they asked for
+
+
+class RateLimited(Exception):
+    def __init__(self, wait: int):
+        super().__init__(wait)
+        self.wait = wait
+
+
+def home(request):
+    merchants = Merchant.objects.all()
+    if len(merchants) == 1:
+        return redirect("shop:catalog", merchant_slug=merchants[0].slug)
+    return render(request, "shop/home.html", {"merchants": merchants})
+
+
+def catalog(request, merchant_slug):
+    merchant = get_object_or_404(Merchant, slug=merchant_slug)
+    items = [(item, cover(item)) for item in shop_catalog(merchant=merchant)]
+    return render(request, "shop/catalog.html", {"merchant": merchant, "items": items})
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _start_tryon(request, merchant, item, picks):
+    """A new render costs budget; out of budget, only picks already rendered (or on their way) still answer."""
+    wait = ratelimit.seconds_until_allowed(request)
+    if not wait:
+        job = tryon_job_create(merchant=merchant, catalog_item=item, **picks)
+        if not job.reused:
+            ratelimit.spend(request)
+        return job
+    with transaction.atomic():  # rolled back, render and all, when it would be a new one
+        job = tryon_job_create(merchant=merchant, catalog_item=item, **picks)
+        if not job.reused:
+            raise RateLimited(wait)
+    return job
+
+
+def _job_json(merchant, job) -> dict:
+    return {
+        **tryon_job_status(job),
+        "reused": job.reused,
+        "status_url": reverse("shop:tryon-status", args=[merchant.slug, job.id]),
+        "page_url": reverse("shop:tryon", args=[merchant.slug, job.id]),
+    }
+
+
+def _too_many(wait: int) -> str:
+    minutes = max(1, round(wait / 60))
+    return (
+        f"You have tried on a lot in the last few minutes. Please wait about {minutes} minute"
+        f"{'s' if minutes > 1 else ''} before the next new try-on; looks you have already tried still show at once."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def product(request, merchant_slug, item_id):
+    merchant = get_object_or_404(Merchant, slug=merchant_slug)
+    item = catalog_item_get(merchant=merchant, item_id=item_id)
+    form = TryOnForm(request.POST or None, picks=picks_for(merchant=merchant))
+    if request.method == "POST" and not request.session.session_key:
+        request.session.save()  # the rate limit counts per session from the first try-on
+    status, limited = 200, ""
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = _start_tryon(request, merchant, item, form.cleaned_data)
+        except RateLimited as error:
+            status, limited = 429, _too_many(error.wait)
+            if _wants_json(request):
+                return JsonResponse({"error": limited}, status=429, headers={"Retry-After": str(error.wait)})
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+        else:
+            request.session[SESSION_JOBS] = [*request.session.get(SESSION_JOBS, [])[-49:], job.id]
+            if _wants_json(request):
+                return JsonResponse(_job_json(merchant, job), status=200 if job.reused else 201)
+            return redirect("shop:tryon", merchant_slug=merchant.slug, job_id=job.id)
+    if request.method == "POST" and _wants_json(request):
+        problems = [
+            *form.non_field_errors(),
+            *(f"{form[name].label}: {' '.join(e)}" for name, e in form.errors.items() if name in form.fields),
+        ]
+        return JsonResponse({"error": " ".join(problems) or "Pick a model, a pose and a scene."}, status=400)
+    context = {
+        "merchant": merchant,
+        "item": item,
+        "form": form,
+        "pickers": pickers(form, merchant),
+        "limited": limited,
+        "explanations": explanations(),
+    }
+    return render(request, "shop/product.html", context, status=status)
+
+
+def _shopper_job(request, merchant_slug, job_id):
+    merchant = get_object_or_404(Merchant, slug=merchant_slug)
+    if job_id not in request.session.get(SESSION_JOBS, []) and not request.user.is_staff:
+        raise Http404("No such try-on")
+    return merchant, tryon_job_get(merchant=merchant, job_id=job_id)
+
+
+def tryon(request, merchant_slug, job_id):
+    merchant, job = _shopper_job(request, merchant_slug, job_id)
+    context = {
+        "merchant": merchant,
+        "job": job,
+        "status": {**tryon_job_status(job), "status_url": reverse("shop:tryon-status", args=[merchant.slug, job.id])},
+        "failure": explain_failure(job.status, job.error) if job.status in ("failed", "cancelled") else "",
+        "explanations": explanations(),
+    }
+    return render(request, "shop/tryon.html", context)
+
+
+def tryon_status(request, merchant_slug, job_id):
+    _merchant, job = _shopper_job(request, merchant_slug, job_id)
+    return JsonResponse(tryon_job_status(job))
+
+
+def pose_skeleton(request, merchant_slug, pose_id):
+    return pose_thumbnail_response(get_object_or_404(Pose, merchant__slug=merchant_slug, pk=pose_id))
