@@ -64,7 +64,7 @@ def page(browser, live_server):
     assert not errors, f"JavaScript errors on the page: {errors}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def shared_media(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("browser-media")
 
@@ -81,7 +81,9 @@ def fresh_rate_limits():
     cache.clear()
 
 
-@pytest.fixture(scope="session")
+# Package scope: the worker must be gone before tests/tryon's own worker tests start theirs on the same
+# queue, or it would take their jobs and write renders into this package's media folder.
+@pytest.fixture(scope="package")
 def worker_process(django_db_setup, shared_media, tmp_path_factory):
     env = {**env_for_test_database(), "TRYON_MEDIA_ROOT": str(shared_media)}
     process = WorkerProcess(tmp_path_factory.mktemp("worker"), env, worker_queues()).start()
