@@ -22,13 +22,16 @@ def quote(value) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def format_parameters(plan: GenerationPlan, *, controlnet_models: Mapping[str, str]) -> str:
-    """The infotext of `plan`; `controlnet_models` names each kind's ControlNet as A1111 would."""
+def format_parameters(plan: GenerationPlan, *, controlnet_models: Mapping[str, str], sample: int = 0) -> str:
+    """The infotext of image `sample` of `plan`; `controlnet_models` names each kind's ControlNet as A1111 would.
+
+    Each image carries its own seed, so pasting one image's infotext back renders that image alone.
+    """
     fields = {
         "Steps": plan.steps,
         "Sampler": plan.sampler,
         "CFG scale": float(plan.guidance_scale),
-        "Seed": plan.seed,
+        "Seed": plan.sample_seeds[sample],
         "Size": f"{plan.width}x{plan.height}",
         "Model": plan.preset,
     }

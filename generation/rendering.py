@@ -28,9 +28,14 @@ TILING_ABOVE = 1024  # px: past this the VAE decodes in tiles, so memory stays f
 
 @dataclass(frozen=True)
 class RenderResult:
-    images: list[Image.Image]
-    parameters: str  # A1111 infotext, for png_with_parameters
+    images: list[Image.Image]  # plan.samples of them, image i seeded with plan.sample_seeds[i]
+    infotexts: list[str]  # A1111 infotext of each image, for png_with_parameters
     seconds: float  # this render, not counting the once-per-process pipeline load
+
+    @property
+    def parameters(self) -> str:
+        """The first image's infotext: all a one-sample render has."""
+        return self.infotexts[0]
 
 
 def render(
@@ -69,7 +74,8 @@ def render(
         do_cfg = plan.guidance_scale > 1 and pipeline.unet.config.time_cond_proj_dim is None
         prompts = prompt_embeddings(pipeline, strip_lora_tags(plan.prompt), plan.negative_prompt, do_cfg=do_cfg)
 
-        # 6. Denoise, seeded on the CPU so a seed means the same noise on every device
+        # 6. Denoise, seeded on the CPU so a seed means the same noise on every device; one generator
+        #    per sample, so image i is what seed + i renders alone
         deadline = started + time_budget_s if time_budget_s is not None else None
         with _tiled_above(pipeline.vae, max(plan.width, plan.height)):
             output = _denoise(
@@ -80,15 +86,17 @@ def render(
                 **call.arguments,
                 num_inference_steps=plan.steps,
                 guidance_scale=plan.guidance_scale,
-                generator=torch.Generator(device="cpu").manual_seed(plan.seed),
+                num_images_per_prompt=plan.samples,
+                generator=[torch.Generator(device="cpu").manual_seed(seed) for seed in plan.sample_seeds],
                 callback_on_step_end=_progress(on_step, deadline, time_budget_s),
                 callback_on_step_end_tensor_inputs=[],
             )
 
     # 7. The mode's finishing touch (try-on: the photo back outside the mask), then how it was made
     made = [call.finish(image) for image in output.images] if call.finish else list(output.images)
-    parameters = format_parameters(plan, controlnet_models=_controlnet_names(preset))
-    return RenderResult(images=made, parameters=parameters, seconds=time.perf_counter() - started)
+    names = _controlnet_names(preset)
+    infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(len(made))]
+    return RenderResult(images=made, infotexts=infotexts, seconds=time.perf_counter() - started)
 
 
 def check_inputs(
@@ -178,7 +186,7 @@ def _denoise(plan: GenerationPlan, stack: Stack, pipeline, **arguments):
     torch.cuda.empty_cache()  # a no-op where CUDA was never used
     raise EngineError(
         f"ran out of {failure} rendering {plan.width}x{plan.height} with preset {plan.preset!r}; "
-        "the memory was given back. Try a smaller size or fewer ControlNet units."
+        "the memory was given back. Try a smaller size, fewer samples or fewer ControlNet units."
     )
 
 

@@ -8,10 +8,11 @@ reached through a plan's `ControlNetUnit.conditioning_image` and `InpaintMask.ma
 from prompts.builder import build_plan
 from prompts.framing import plan_size
 from prompts.picks import FashionModelPick, GarmentPick, PickError, PosePick, ScenePick
-from prompts.plan import ControlNetUnit, GenerationPlan, ImageRef, InpaintMask, PlanError
+from prompts.plan import MAX_SAMPLES, ControlNetUnit, GenerationPlan, ImageRef, InpaintMask, PlanError
 from prompts.poses import POSE_LIBRARY, mirror_pose
 
 __all__ = [
+    "MAX_SAMPLES",
     "POSE_LIBRARY",
     "ControlNetUnit",
     "FashionModelPick",

@@ -41,12 +41,14 @@ def build_plan(
     style: str = "studio",
     mode: str = "generate",
     canny: bool = False,
+    samples: int = 1,
 ) -> GenerationPlan:
     """The plan for rendering `fashion_model` wearing `garments` (one GarmentPick or an outfit) in `pose`.
 
     `width`/`height` None: a size with the framing's aspect at about base_size's pixel count (plan_size).
     `mode` "tryon": paint the garments onto fashion_model.photo instead of generating a new picture.
     `canny`: add a canny ControlNet unit for each garment that has an image.
+    `samples`: how many images, seeds `seed`, `seed + 1`, ... (GenerationPlan.sample_seeds).
     """
     picked = _check_inputs(garments, fashion_model, pose, scene)
     if style not in STYLES:
@@ -80,6 +82,7 @@ def build_plan(
             *(_canny_units(garments_in_order) if canny else ()),
         ),
         mode=mode,
+        samples=samples,
         **tryon,
     )
 

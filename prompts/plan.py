@@ -19,10 +19,11 @@ from prompts.image_ref import ImageRef
 from prompts.picks import Keypoint
 from prompts.vocabulary import GARMENT_CATEGORIES, LENGTHS, OPENPOSE_KEYPOINTS
 
-__all__ = ["PLAN_MODES", "ControlNetUnit", "GenerationPlan", "ImageRef", "InpaintMask", "PlanError"]
+__all__ = ["MAX_SAMPLES", "PLAN_MODES", "ControlNetUnit", "GenerationPlan", "ImageRef", "InpaintMask", "PlanError"]
 
 PLAN_VERSION = 1  # new fields have defaults, so version-1 JSON from before them still loads
 PLAN_MODES = ("generate", "tryon", "refine")
+MAX_SAMPLES = 4  # images per plan; more belongs in a batch of plans, not one denoising batch
 CONTROLNET_KINDS = ("openpose", "canny")
 MASK_CATEGORIES = (*GARMENT_CATEGORIES, "outfit")  # "outfit": everything from the collar to the ankles
 MAX_DILATION = 0.25
@@ -169,6 +170,7 @@ class GenerationPlan:
     init_image: ImageRef | None = None
     inpaint_mask: InpaintMask | None = None  # tryon: where to paint (mask_image at the plan's size)
     strength: float = 1.0  # how far init_image is noised: 1 repaints fully, lower keeps more of it
+    samples: int = 1  # images rendered together; image i has seed + i, as A1111's batch size does
 
     def __post_init__(self):
         for name in ("prompt", "negative_prompt", "sampler", "preset"):
@@ -177,7 +179,7 @@ class GenerationPlan:
         for name in ("sampler", "preset"):
             if not getattr(self, name).strip():
                 raise PlanError(f"{name}: must not be empty")
-        for name in ("width", "height", "steps", "seed"):
+        for name in ("width", "height", "steps", "seed", "samples"):
             if isinstance(getattr(self, name), bool):  # bool is an int to Python, never to us
                 raise PlanError(f"{name}: {getattr(self, name)!r} is not an integer")
         object.__setattr__(self, "guidance_scale", _number("guidance_scale", self.guidance_scale))
@@ -192,6 +194,8 @@ class GenerationPlan:
             raise PlanError(f"guidance_scale: {self.guidance_scale!r} must be from 0 to 30")
         if not isinstance(self.seed, int) or not 0 <= self.seed < 2**32:
             raise PlanError(f"seed: {self.seed!r} must be an integer from 0 to 2**32-1")
+        if not isinstance(self.samples, int) or not 1 <= self.samples <= MAX_SAMPLES:
+            raise PlanError(f"samples: {self.samples!r} must be an integer from 1 to {MAX_SAMPLES}")
         self._check_images()
 
     def _check_images(self) -> None:
@@ -222,6 +226,11 @@ class GenerationPlan:
             raise PlanError(f"inpaint_mask: only a tryon plan repaints a region, this one is {self.mode}")
         if self.mode == "generate" and strength != 1:
             raise PlanError(f"strength: {strength!r} needs an init_image; a generate plan always has 1")
+
+    @property
+    def sample_seeds(self) -> tuple[int, ...]:
+        """The seed of each image: seed, seed + 1, ... wrapping within 32 bits, so each can be asked for alone."""
+        return tuple((self.seed + index) % 2**32 for index in range(self.samples))
 
     @property
     def image_refs(self) -> tuple[ImageRef, ...]:

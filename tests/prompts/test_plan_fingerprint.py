@@ -37,6 +37,7 @@ PLAN_FIELDS = {
     "sampler": texts,
     "seed": st.integers(0, 2**32 - 1),
     "preset": texts,
+    "samples": st.integers(1, 4),
 }
 UNIT_FIELDS = {
     "keypoints": st.lists(keypoints, min_size=18, max_size=18).map(tuple),

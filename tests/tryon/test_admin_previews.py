@@ -32,7 +32,10 @@ def staff_client(client, shop):
 def render_previews(client, changelist, selected, **picks):
     data = {"action": "render_previews", "_selected_action": [obj.id for obj in selected]}
     if picks:
-        data |= {"render": "1", **{name: [obj.id for obj in chosen] for name, chosen in picks.items()}}
+        data |= {
+            "render": "1",
+            **{name: chosen if name == "samples" else [obj.id for obj in chosen] for name, chosen in picks.items()},
+        }
     return client.post(changelist, data)
 
 
@@ -66,6 +69,20 @@ def test_catalog_items_times_models_poses_scenes_become_one_batch(staff_client, 
     assert response["Location"] == f"/admin/jobs/tryonbatch/{batch.id}/change/"
     assert batch.jobs.count() == 4
     assert {job.catalog_item for job in batch.jobs.all()} == set(items)
+    assert {job.samples for job in batch.jobs.all()} == {1}
+
+
+def test_several_images_per_combination_give_more_to_choose_from(
+    staff_client, shop, django_capture_on_commit_callbacks
+):
+    pick = {"fashion_models": [shop["fashion_model"]], "poses": [shop["pose"]], "scenes": [shop["scene"]]}
+
+    with django_capture_on_commit_callbacks(execute=True):  # the render runs inline in these tests
+        render_previews(staff_client, "/admin/catalog/catalogitem/", [shop["catalog_item"]], **pick, samples="3")
+
+    job = TryOnBatch.objects.get().jobs.get()
+    assert job.samples == 3 and job.images.count() == 3
+    assert sorted(job.images.values_list("seed", flat=True)) == [job.seed, job.seed + 1, job.seed + 2]
 
 
 def test_garments_render_into_their_own_catalog_items(staff_client, shop):

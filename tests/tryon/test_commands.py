@@ -49,3 +49,22 @@ def test_tryon_render_names_the_choices_when_a_pick_is_unknown():
 
     with pytest.raises(CommandError, match=r"--pose: no pose 'Cartwheel'; choose from .*Walking"):
         call_command("tryon_render", "--pose", "Cartwheel", stdout=io.StringIO())
+
+
+def test_tryon_render_renders_several_samples_and_prints_each_with_its_seed():
+    call_command("tryon_demo", stdout=io.StringIO())
+    out = io.StringIO()
+
+    call_command("tryon_render", "--seed", "10", "--samples", "2", stdout=out, stderr=io.StringIO())
+
+    assert [line.rsplit("seed ", 1)[1] for line in out.getvalue().splitlines() if line.startswith("Image:")] == [
+        "10)",
+        "11)",
+    ]
+
+
+def test_tryon_render_refuses_more_samples_than_a_plan_holds():
+    call_command("tryon_demo", stdout=io.StringIO())
+
+    with pytest.raises(CommandError, match=r"^samples: 5 must be an integer from 1 to 4"):
+        call_command("tryon_render", "--samples", "5", stdout=io.StringIO())

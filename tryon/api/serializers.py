@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from prompts import MAX_SAMPLES
 from tryon.api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tryon.api.routing import MAX_ID
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
@@ -138,9 +139,9 @@ class TryOnCreateInput(serializers.Serializer):
     preset = serializers.CharField(max_length=50, required=False, help_text="Engine preset; the server's default.")
     samples = serializers.IntegerField(
         min_value=1,
-        max_value=4,
+        max_value=MAX_SAMPLES,
         default=1,
-        help_text="Images to render. Accepted now; until the engine renders several per job, one is rendered.",
+        help_text="Images to render together; image i has seed + i, so any one can be asked for again alone.",
     )
 
 
@@ -155,8 +156,9 @@ class TryOnImageOutput(serializers.ModelSerializer):
 
     class Meta:
         model = GeneratedImage
-        fields = ["index", "url", "width", "height", "seed"]
+        fields = ["index", "url", "width", "height", "seed", "parameters"]
         read_only_fields = fields
+        extra_kwargs = {"parameters": {"help_text": "AUTOMATIC1111-style infotext of this image."}}
 
 
 class TryOnStepsOutput(serializers.Serializer):
@@ -185,6 +187,7 @@ class TryOnLinksOutput(serializers.Serializer):
 class TryOnOutput(serializers.ModelSerializer):
     progress = serializers.FloatField(min_value=0, max_value=1, help_text="0 to 1; 1 once succeeded.")
     steps = TryOnStepsOutput(source="*")
+    samples = serializers.IntegerField(help_text="Images this try-on renders.")
     images = TryOnImageOutput(many=True, read_only=True)
     parameters = serializers.SerializerMethodField(help_text="AUTOMATIC1111-style infotext of the first image.")
     garment_ids = serializers.PrimaryKeyRelatedField(source="garments", many=True, read_only=True)
@@ -195,7 +198,7 @@ class TryOnOutput(serializers.ModelSerializer):
         model = TryOnJob
         fields = [
             "id", "status", "progress", "steps", "cancel_requested", "error", "images", "parameters",
-            "preset", "seed", "catalog_item_id", "garment_ids", "fashion_model_id", "pose_id", "scene_id",
+            "preset", "seed", "samples", "catalog_item_id", "garment_ids", "fashion_model_id", "pose_id", "scene_id",
             "timings", "links",
         ]  # fmt: skip
         read_only_fields = fields
@@ -266,6 +269,9 @@ class BatchCreateInput(serializers.Serializer):
     pose_ids = serializers.ListField(child=ids_field(), min_length=1, max_length=50)
     scene_ids = serializers.ListField(child=ids_field(), min_length=1, max_length=50)
     preset = serializers.CharField(max_length=50, required=False, help_text="Engine preset; the server's default.")
+    samples = serializers.IntegerField(
+        min_value=1, max_value=MAX_SAMPLES, default=1, help_text="Images per combination, to approve the best."
+    )
 
 
 class BatchProgressOutput(serializers.Serializer):

@@ -225,7 +225,7 @@ class TryOnBatchAdmin(MerchantScopedAdmin):
 
 
 def batch_progress(batch: TryOnBatch) -> dict:
-    """The batch page's JSON: counts, and each job's status and first image."""
+    """The batch page's JSON: counts, and each job's status and images."""
     jobs = batch.jobs.prefetch_related("images").order_by("id")
     return {
         **tryon_batch_progress(batch=batch),
@@ -236,7 +236,7 @@ def batch_progress(batch: TryOnBatch) -> dict:
                 "label": job.get_status_display(),
                 "steps": f"step {job.steps_done} of {job.steps_total}" if job.status == Status.RUNNING else "",
                 "problem": job.error,
-                "image": next((image.file.url for image in job.images.all()), None),
+                "images": [image.file.url for image in sorted(job.images.all(), key=lambda image: image.index)],
             }
             for job in jobs
         ],

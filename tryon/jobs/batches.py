@@ -23,6 +23,7 @@ def tryon_batch_create(
     poses: list[Pose],
     scenes: list[Scene],
     preset: str | None = None,
+    samples: int = 1,
 ) -> TryOnBatch:
     picks = {"catalog_items": catalog_items, "fashion_models": fashion_models, "poses": poses, "scenes": scenes}
     for field, chosen in picks.items():
@@ -40,6 +41,7 @@ def tryon_batch_create(
             pose=pose,
             scene=scene,
             preset=preset,
+            samples=samples,
             priority=TryOnJob.Priority.BATCH,
         )
         for item, fashion_model, pose, scene in product(catalog_items, fashion_models, poses, scenes)

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from tryon.catalog.models import CatalogItem
 from tryon.jobs.models import GeneratedImage
 
-GALLERY_ORDER = ("-primary", "-created_at", "index")
+GALLERY_ORDER = ("-primary", "-job_id", "index")
 
 
 def approved_gallery() -> QuerySet[GeneratedImage]:

@@ -86,6 +86,10 @@ class TryOnJob(models.Model):
         return self.steps_done / self.steps_total if self.steps_total else 0.0
 
     @property
+    def samples(self) -> int:
+        return self.plan.get("samples", 1)  # plans from before samples rendered one
+
+    @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
 
@@ -131,7 +135,7 @@ class GeneratedImage(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["-created_at", "index"]
+        ordering = ["-job_id", "index"]  # newest try-on first, its samples in seed order
         constraints = [
             # A redelivered job must never produce a second image for the same sample.
             models.UniqueConstraint(fields=["job", "index"], name="generated_image_one_per_sample"),

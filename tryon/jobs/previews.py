@@ -12,6 +12,7 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
+from prompts import MAX_SAMPLES
 from tryon.catalog.admin_display import fashion_model_thumbnail, pose_thumbnail
 from tryon.catalog.garment_items import catalog_items_for_garments
 from tryon.catalog.models import Garment
@@ -24,6 +25,15 @@ class RenderPreviewsForm(forms.Form):
     fashion_models = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
     poses = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
     scenes = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
+    samples = forms.TypedChoiceField(
+        choices=[(n, n) for n in range(1, MAX_SAMPLES + 1)],
+        coerce=int,
+        initial=1,
+        required=False,
+        empty_value=1,
+        label="Images per combination",
+        help_text="More to choose from when approving; each takes as long to render as one.",
+    )
 
     def __init__(self, *args, merchant, **kwargs):
         super().__init__(*args, **kwargs)

@@ -50,6 +50,7 @@ def tryon_job_create(
     garments: Sequence[Garment] | None = None,
     catalog_item: CatalogItem | None = None,
     seed: int | None = None,
+    samples: int = 1,
     preset: str | None = None,
     style: str = "studio",
     priority: str = TryOnJob.Priority.SHOPPER,
@@ -94,6 +95,7 @@ def tryon_job_create(
             steps=chosen.steps,
             guidance_scale=chosen.guidance_scale,
             sampler=chosen.sampler,
+            samples=samples,
         )
     except (PickError, PlanError) as error:
         field, _, message = str(error).partition(": ")
@@ -310,12 +312,12 @@ def _store_result(job: TryOnJob, plan: GenerationPlan, result) -> None:
                         "catalog_item_id": job.catalog_item_id,
                         "width": image.width,
                         "height": image.height,
-                        "seed": plan.seed + index,
-                        "parameters": result.parameters,
+                        "seed": plan.sample_seeds[index],
+                        "parameters": result.infotexts[index],
                     },
                 )
                 if not generated.file:
-                    png = png_with_parameters(image, result.parameters)
+                    png = png_with_parameters(image, result.infotexts[index])
                     generated.file.save(f"tryon-{job.id}-{index}.png", ContentFile(png), save=True)
                     written.append(generated.file)
             if not _finish(job.id, Status.SUCCEEDED, render_seconds=result.seconds):

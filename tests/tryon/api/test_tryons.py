@@ -35,8 +35,16 @@ def test_a_try_on_is_accepted_then_rendered_and_polled_to_its_images(storefront,
     assert polled["status"] == "succeeded", polled["error"]
     assert polled["progress"] == 1.0 and polled["steps"]["done"] == polled["steps"]["total"] > 0
     row = TryOnJob.objects.get(pk=job["id"]).images.get()
+    assert polled["samples"] == 1
     assert polled["images"] == [
-        {"index": 0, "url": f"http://testserver{row.file.url}", "width": row.width, "height": row.height, "seed": 7}
+        {
+            "index": 0,
+            "url": f"http://testserver{row.file.url}",
+            "width": row.width,
+            "height": row.height,
+            "seed": 7,
+            "parameters": row.parameters,
+        }
     ]
     assert polled["parameters"] == row.parameters and "Seed: 7" in polled["parameters"]
     assert polled["timings"]["render_seconds"] > 0 and polled["timings"]["finished_at"] is not None
@@ -45,6 +53,25 @@ def test_a_try_on_is_accepted_then_rendered_and_polled_to_its_images(storefront,
 
     again = storefront.client.post("/api/v1/tryons", storefront.tryon_body(seed=7), format="json")
     assert again.status_code == 200 and again.json()["id"] == job["id"]  # same picks: the finished render
+
+
+def test_four_samples_come_back_as_four_images_each_with_its_own_seed_and_infotext(
+    storefront, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = storefront.client.post("/api/v1/tryons", storefront.tryon_body(seed=40, samples=4), format="json")
+
+    assert accepted.status_code == 202, accepted.json()
+    polled = storefront.client.get(f"/api/v1/tryons/{accepted.json()['id']}").json()
+    assert polled["status"] == "succeeded", polled["error"]
+    assert polled["samples"] == 4
+    assert [image["seed"] for image in polled["images"]] == [40, 41, 42, 43]
+    assert [image["index"] for image in polled["images"]] == [0, 1, 2, 3]
+    for image in polled["images"]:
+        assert f"Seed: {image['seed']}," in image["parameters"]
+    assert len({image["url"] for image in polled["images"]}) == 4
+    one = storefront.client.post("/api/v1/tryons", storefront.tryon_body(seed=40), format="json")
+    assert one.json()["id"] != polled["id"]  # one sample is another render, not the first of four
 
 
 def test_garments_may_be_picked_one_by_one_instead_of_a_catalog_item(storefront):

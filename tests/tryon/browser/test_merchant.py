@@ -1,6 +1,7 @@
 """A merchant, in a real browser: signs in to the admin, uploads a garment (a wrong file first, explained
-by the field), renders previews of it in bulk through a real worker, watches the batch finish, makes one
-image primary and rejects the other, and finds the primary one leading the shop's product page."""
+by the field), renders previews of it in bulk, two images per combination, through a real worker, watches
+the batch finish, makes one image primary and rejects another, and finds the primary one leading the shop's
+product page."""
 
 import io
 import re
@@ -58,20 +59,22 @@ def test_a_merchant_uploads_renders_in_bulk_approves_and_the_shop_shows_it(page,
     page.get_by_role("group", name="Poses").get_by_role("button", name="Select all").click()
     page.get_by_role("group", name="Scenes").get_by_text("Studio white").click()
     expect(page.locator(".render-count")).to_have_text("1 × 1 × 2 × 1 = 2 renders")
+    page.get_by_label("Images per combination").select_option("2")  # two of each, to pick the better one
+    expect(page.locator(".render-count")).to_have_text("1 × 1 × 2 × 1 = 2 renders, 4 images")
     screenshot(page, "admin-render-previews")
     page.get_by_role("button", name="Render previews").click()
 
     expect(page.get_by_role("heading", name=re.compile(r"Batch #\d+"))).to_be_visible()
     expect(page.locator("#batch-done")).to_be_visible(timeout=180_000)
     expect(page.locator("#batch-line")).to_contain_text("2 of 2 finished (2 succeeded")
-    expect(page.locator("#batch tbody img")).to_have_count(2)
+    expect(page.locator("#batch tbody img")).to_have_count(4)
     screenshot(page, "admin-batch")
 
     item = CatalogItem.objects.get(sku=f"G-{garment.id}")  # the garment's own item, made for the previews
     page.locator("#batch-done").get_by_role("link", name="Red midi dress").click()
     cards = page.locator(".tryon-gallery-card")
-    expect(cards).to_have_count(2)
-    expect(cards.locator(".tryon-state")).to_have_text(["Awaiting review", "Awaiting review"])
+    expect(cards).to_have_count(4)
+    expect(cards.locator(".tryon-state")).to_have_text(["Awaiting review"] * 4)
     chosen, other = (int(cards.nth(i).get_attribute("data-image")) for i in range(2))
     cards.nth(0).get_by_role("button", name="Make primary").click()
     expect(page.locator(".messagelist")).to_contain_text("made primary")

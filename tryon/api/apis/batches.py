@@ -39,7 +39,7 @@ class BatchCreateApi(APIView):
         merchant = merchant_of(request)
         picks = batch_picks_get(merchant=merchant, **{name: data[name] for name in API_FIELDS.values()})
         try:
-            batch = tryon_batch_create(merchant=merchant, **picks, preset=data.get("preset"))
+            batch = tryon_batch_create(merchant=merchant, **picks, preset=data.get("preset"), samples=data["samples"])
         except DjangoValidationError as error:
             raise exceptions.ValidationError(
                 {API_FIELDS.get(field, field): messages for field, messages in error.message_dict.items()}

@@ -1,7 +1,5 @@
 """Try-on jobs: create, poll, list, cancel."""
 
-import inspect
-
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
@@ -26,8 +24,6 @@ API_FIELDS = {
     "catalog_item": "catalog_item_id",
 }
 PICK_FIELDS = ("garment_ids", "catalog_item_id", "fashion_model_id", "pose_id", "scene_id")
-# `samples` reaches the service only once it takes it; until then one image is rendered.
-SERVICE_TAKES_SAMPLES = "samples" in inspect.signature(tryon_job_create).parameters
 
 
 class TryOnCreateApi(APIView):
@@ -46,10 +42,9 @@ class TryOnCreateApi(APIView):
         data = validated(TryOnCreateInput, request.data)
         merchant = merchant_of(request)
         picks = tryon_picks_get(merchant=merchant, **{name: data[name] for name in PICK_FIELDS if name in data})
-        options = {"samples": data["samples"]} if SERVICE_TAKES_SAMPLES else {}
         try:
             job = tryon_job_create(
-                merchant=merchant, **picks, seed=data.get("seed"), preset=data.get("preset"), **options
+                merchant=merchant, **picks, seed=data.get("seed"), samples=data["samples"], preset=data.get("preset")
             )
         except DjangoValidationError as error:
             by_field = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from prompts import MAX_SAMPLES
 from tryon.catalog.models import CatalogItem, FashionModel, Pose, Scene
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import tryon_job_create, tryon_job_render
@@ -33,6 +34,9 @@ class Command(BaseCommand):
         parser.add_argument("--scene", help="scene name (default: the first)")
         parser.add_argument("--seed", type=int, help="seed for a repeatable image (default: random)")
         parser.add_argument("--preset", help="engine preset, e.g. tiny or sd15 (default: TRYON_PRESET)")
+        parser.add_argument(
+            "--samples", type=int, default=1, help=f"images to render, seeds seed, seed+1, ... (1 to {MAX_SAMPLES})"
+        )
 
     def handle(self, *args, **options):
         merchant = Merchant.objects.filter(slug=options["merchant"]).first()
@@ -51,6 +55,7 @@ class Command(BaseCommand):
                 scene=_pick(Scene, merchant, "scene", options["scene"]),
                 seed=options["seed"],
                 preset=options["preset"],
+                samples=options["samples"],
                 enqueue=False,
             )
         except ValidationError as error:

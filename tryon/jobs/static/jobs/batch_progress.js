@@ -18,11 +18,13 @@
       row.querySelector("[data-steps]").textContent = job.steps;
       row.querySelector("[data-problem]").textContent = job.problem;
       const cell = row.querySelector("[data-image]");
-      if (job.image && !cell.querySelector("img")) {
-        const image = document.createElement("img");
-        image.src = job.image;
-        image.alt = `Result of try-on #${job.id}`;
-        cell.append(image);
+      if (job.images.length && !cell.querySelector("img")) {
+        job.images.forEach((url, index) => {
+          const image = document.createElement("img");
+          image.src = url;
+          image.alt = `Result ${index + 1} of try-on #${job.id}`;
+          cell.append(image);
+        });
       }
     });
     document.getElementById("batch-done").hidden = progress.finished !== progress.total;

@@ -4,12 +4,15 @@
   const form = document.querySelector(".render-previews-form");
   const count = form.querySelector(".render-count");
   const pickers = [...form.querySelectorAll("[data-picker]")];
+  const samples = form.querySelector("select[name=samples]");
 
   function update() {
     const ticked = pickers.map((picker) => picker.querySelectorAll("input:checked").length);
     const total = ticked.reduce((product, n) => product * n, Number(count.dataset.items));
+    const each = Number(samples.value);
     count.textContent = total
       ? `${count.dataset.items} × ${ticked.join(" × ")} = ${total} renders` +
+        (each > 1 ? `, ${total * each} images` : "") +
         (total > Number(count.dataset.max) ? ` (more than ${count.dataset.max}: pick fewer)` : "")
       : "Tick at least one fashion model, pose and scene.";
   }
