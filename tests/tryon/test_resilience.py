@@ -9,34 +9,21 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 
 from tests.factories import shop_with_picks
-from tests.tryon.worker import WorkerProcess, env_for_test_database, send_tasks_to_broker, worker_queues
+from tests.tryon.worker import (
+    WorkerProcess,
+    env_for_test_database,
+    send_tasks_to_broker,
+    slow_job,
+    wait_for,
+    worker_queues,
+)
 from tryon.jobs.models import GeneratedImage, TryOnJob
-from tryon.jobs.services import tryon_job_create
 from tryon.jobs.sweeper import tryon_jobs_sweep
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 PRIVATE_REDIS_PORT = 6391
-
-
-def slow_job(shop, seed: int, steps: int = 24) -> TryOnJob:
-    """A try-on that renders for several seconds on tiny, so there is time to break things mid-way."""
-    with transaction.atomic():  # it is enqueued when this block commits, with the slower plan
-        job = tryon_job_create(**shop, seed=seed)
-        plan = {**job.plan, "steps": steps, "width": 256, "height": 384}
-        TryOnJob.objects.filter(pk=job.id).update(plan=plan, steps_total=steps)
-    return job
-
-
-def wait_for(condition, timeout: float, what: str, log=lambda: ""):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}\n{log()}")
 
 
 def media_files() -> list:

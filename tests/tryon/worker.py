@@ -7,10 +7,13 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from tryon.celery import app as celery_app
+from tryon.jobs.models import TryOnJob
+from tryon.jobs.services import tryon_job_create
 
 READY_TIMEOUT = 180
 # See DESIGN.md: workers keep freed pages instead of handing them back between steps.
@@ -81,3 +84,21 @@ class WorkerProcess:
 
 def send_tasks_to_broker(enabled: bool) -> None:
     celery_app.conf.task_always_eager = not enabled
+
+
+def slow_job(shop, seed: int, steps: int = 24) -> TryOnJob:
+    """A try-on that renders for several seconds on tiny: time to break things, or to keep a worker busy."""
+    with transaction.atomic():  # it is enqueued when this block commits, with the slower plan
+        job = tryon_job_create(**shop, seed=seed)
+        plan = {**job.plan, "steps": steps, "width": 256, "height": 384}
+        TryOnJob.objects.filter(pk=job.id).update(plan=plan, steps_total=steps)
+    return job
+
+
+def wait_for(condition, timeout: float, what: str, log=lambda: ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := condition():
+            return result
+        time.sleep(0.2)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}\n{log()}")
