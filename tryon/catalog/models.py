@@ -21,7 +21,11 @@ from tryon.merchants.models import Merchant
 
 
 def _choices(values):
-    return [(value, value.replace("-", " ").capitalize()) for value in values]
+    """Vocabulary words as labels: "plus-size" reads "Plus size", an age range "25-34" reads "25–34"."""
+    return [
+        (value, value.replace("-", "–") if value[0].isdigit() else value.replace("-", " ").capitalize())
+        for value in values
+    ]
 
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Enter a colour as #RRGGBB, for example #1f3a5f.")
