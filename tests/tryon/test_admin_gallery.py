@@ -4,23 +4,12 @@ primary one first; rejected and unreviewed ones never do."""
 import pytest
 from django.db import IntegrityError
 
-from tests.factories import StaffFactory, shop_with_picks
+from tests.factories import shop_with_picks
 from tests.tryon.gallery import finished_job
 from tryon.catalog.selectors import catalog_item_get
 from tryon.jobs.models import GeneratedImage
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop():
-    return shop_with_picks()
-
-
-@pytest.fixture
-def staff_client(client, shop):
-    client.force_login(StaffFactory(merchant=shop["merchant"]))
-    return client
 
 
 def review(client, image, action):

@@ -3,7 +3,7 @@ it took; failed and cancelled ones can be tried again with the same picks and se
 
 import pytest
 
-from tests.factories import StaffFactory, shop_with_picks
+from tests.factories import shop_with_picks
 from tests.tryon.gallery import finished_job
 from tryon.jobs.batches import tryon_batch_create
 from tryon.jobs.models import TryOnJob
@@ -12,17 +12,6 @@ from tryon.jobs.services import tryon_job_create
 pytestmark = pytest.mark.django_db
 Status = TryOnJob.Status
 OUT_OF_MEMORY = "The worker ran out of memory while rendering. Try a smaller size or fewer samples."
-
-
-@pytest.fixture
-def shop():
-    return shop_with_picks()
-
-
-@pytest.fixture
-def staff_client(client, shop):
-    client.force_login(StaffFactory(merchant=shop["merchant"]))
-    return client
 
 
 def act(client, action, jobs):

@@ -9,24 +9,12 @@ from tests.factories import (
     GarmentFactory,
     PoseFactory,
     SceneFactory,
-    StaffFactory,
     shop_with_picks,
 )
 from tryon.catalog.models import CatalogItem
 from tryon.jobs.models import TryOnBatch
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def shop():
-    return shop_with_picks()
-
-
-@pytest.fixture
-def staff_client(client, shop):
-    client.force_login(StaffFactory(merchant=shop["merchant"]))
-    return client
 
 
 def render_previews(client, changelist, selected, **picks):

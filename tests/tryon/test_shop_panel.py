@@ -19,11 +19,6 @@ def fresh_budgets():
     cache.clear()
 
 
-@pytest.fixture
-def shop():
-    return shop_with_picks()
-
-
 def product_url(shop):
     return f"/shop/{shop['merchant'].slug}/items/{shop['catalog_item'].id}/"
 
