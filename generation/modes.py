@@ -55,7 +55,15 @@ def tryon(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image])
     adapter = {"ip_adapter_image": [garments]} if garments else {}
     # 4. The inpainting pipeline over the shared weights
     pipeline = _pipeline(plan, stack, model)
-    arguments = {"image": photo, "mask_image": mask, "strength": plan.strength, **control, **adapter}
+    # One photo and mask per sample: diffusers encodes a single one with the first sample's generator
+    # only, and sample i would not be what seed + i renders alone.
+    arguments = {
+        "image": [photo] * plan.samples,
+        "mask_image": [mask] * plan.samples,
+        "strength": plan.strength,
+        **control,
+        **adapter,
+    }
 
     # 5. Outside the mask the photo stays exactly as it was: the VAE round trip would soften faces and
     #    backgrounds the shopper knows from the original (A1111 pastes it back the same way)

@@ -75,7 +75,7 @@ def render(
         prompts = prompt_embeddings(pipeline, strip_lora_tags(plan.prompt), plan.negative_prompt, do_cfg=do_cfg)
 
         # 6. Denoise, seeded on the CPU so a seed means the same noise on every device; one generator
-        #    per sample, so image i is what seed + i renders alone
+        #    per sample, so image i is what seed + i renders alone (modes give each sample its own image)
         deadline = started + time_budget_s if time_budget_s is not None else None
         with _tiled_above(pipeline.vae, max(plan.width, plan.height)):
             output = _denoise(

@@ -24,6 +24,9 @@ __all__ = ["MAX_SAMPLES", "PLAN_MODES", "ControlNetUnit", "GenerationPlan", "Ima
 PLAN_VERSION = 1  # new fields have defaults, so version-1 JSON from before them still loads
 PLAN_MODES = ("generate", "tryon", "refine")
 MAX_SAMPLES = 4  # images per plan; more belongs in a batch of plans, not one denoising batch
+# Fields added after plans were first stored, with their defaults: at the default a field is left out
+# of the fingerprint, so a stored plan from before it still finds its finished images.
+LATER_FIELD_DEFAULTS = {"samples": 1}
 CONTROLNET_KINDS = ("openpose", "canny")
 MASK_CATEGORIES = (*GARMENT_CATEGORIES, "outfit")  # "outfit": everything from the collar to the ankles
 MAX_DILATION = 0.25
@@ -268,7 +271,11 @@ class GenerationPlan:
 
         Images count by content (sha256) only: the same photo stored under two names renders the same.
         """
-        return hashlib.sha256(_json(_plain(self, names=False)).encode()).hexdigest()
+        canonical = _plain(self, names=False)
+        for name, default in LATER_FIELD_DEFAULTS.items():
+            if canonical[name] == default:
+                del canonical[name]
+        return hashlib.sha256(_json(canonical).encode()).hexdigest()
 
 
 def _plain(value, *, names: bool):

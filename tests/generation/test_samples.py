@@ -7,7 +7,7 @@ import pytest
 from generation import render
 from prompts import MAX_SAMPLES, PlanError
 
-from .conftest import IMAGES
+from .conftest import IMAGES, PHOTO
 
 
 def as_array(image) -> np.ndarray:
@@ -36,11 +36,22 @@ def test_each_sample_is_what_its_seed_renders_alone(make_plan):
         assert np.abs(as_array(batch.images[index]) - as_array(alone)).max() <= 2
 
 
-def test_try_on_paints_each_sample_onto_the_same_photo(tryon_plan):
-    result = render(tryon_plan(samples=2), images=IMAGES)
+@pytest.mark.parametrize("sampler", ["Euler a", "DPM++ 2M Karras"])
+def test_each_try_on_sample_is_what_its_seed_paints_alone(tryon_plan, sampler):
+    batch = render(tryon_plan(samples=3, sampler=sampler), images=IMAGES)
 
-    assert len(result.images) == 2
-    assert result.images[0].tobytes() != result.images[1].tobytes()
+    assert len({image.tobytes() for image in batch.images}) == 3
+    for index, seed in enumerate((1234, 1235, 1236)):
+        alone = render(tryon_plan(seed=seed, sampler=sampler), images=IMAGES).images[0]
+        assert np.abs(as_array(batch.images[index]) - as_array(alone)).max() <= 2
+
+
+def test_each_refined_sample_is_what_its_seed_renders_alone(make_plan):
+    plan = make_plan(mode="refine", init_image=PHOTO, strength=0.6, samples=2)
+    batch = render(plan, images=IMAGES)
+
+    alone = render(make_plan(mode="refine", init_image=PHOTO, strength=0.6, seed=1235), images=IMAGES).images[0]
+    assert np.abs(as_array(batch.images[1]) - as_array(alone)).max() <= 2
 
 
 def test_seeds_wrap_within_32_bits_so_every_sample_can_be_asked_for_again(make_plan):

@@ -178,3 +178,10 @@ def test_an_image_fingerprints_by_content_whatever_its_name(name, sha256):
 
     assert first.fingerprint == second.fingerprint
     assert GenerationPlan.from_json(second.to_json()) == second
+
+
+def test_a_plan_stored_before_samples_existed_keeps_its_fingerprint():
+    # The fingerprint PLAN had before plans had `samples`: stored jobs must still find their images.
+    assert PLAN.fingerprint == "9af5dd2c920086b130665d3ec105bb3b331c67a8be66b3a31a4eebb753061ccd"
+    assert GenerationPlan.from_dict({k: v for k, v in PLAN.to_dict().items() if k != "samples"}) == PLAN
+    assert dataclasses.replace(PLAN, samples=2).fingerprint != PLAN.fingerprint

@@ -4,7 +4,7 @@ it took; failed and cancelled ones can be tried again with the same picks and se
 import pytest
 
 from tests.factories import shop_with_picks
-from tests.tryon.gallery import finished_job
+from tests.tryon.gallery import finish, finished_job
 from tryon.jobs.batches import tryon_batch_create
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import tryon_job_create
@@ -53,6 +53,15 @@ def test_a_failed_job_is_retried_with_the_same_picks_and_seed(staff_client, shop
     assert len(enqueued) == 1
     failed.refresh_from_db()
     assert failed.status == Status.FAILED  # the record of what went wrong stays
+
+
+def test_a_retried_job_renders_as_many_samples_as_the_failed_one(staff_client, shop):
+    failed = finish(tryon_job_create(**shop, seed=5, samples=3, enqueue=False), status=Status.FAILED, error="lost")
+
+    act(staff_client, "retry_jobs", [failed])
+
+    again = TryOnJob.objects.exclude(pk=failed.id).get()
+    assert again.samples == 3 and again.plan_fingerprint == failed.plan_fingerprint
 
 
 def test_only_failed_or_cancelled_jobs_are_retried_and_only_live_ones_cancelled(staff_client, shop):

@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from tests.factories import CatalogItemFactory, FashionModelFactory, SceneFactory, shop_with_picks
+from tests.factories import CatalogItemFactory, FashionModelFactory, PoseFactory, SceneFactory, shop_with_picks
 from tryon.jobs.batches import tryon_batch_create, tryon_batch_progress
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import QUEUE_PRIORITY, job_queue, tryon_job_claim, tryon_job_create, tryon_job_render
@@ -89,6 +89,27 @@ def test_a_batch_renders_every_combination_into_the_catalog_items_awaiting_appro
     assert (progress["succeeded"], progress["queued"], progress["progress"]) == (3, 5, 3 / 8)
     rendered = [job.images.get() for job in jobs[:3]]
     assert all(image.catalog_item in items and not image.approved for image in rendered)
+
+
+def test_a_batch_is_capped_by_the_images_it_asks_for_and_a_refused_one_leaves_nothing(monkeypatch):
+    monkeypatch.setattr("tryon.jobs.batches.MAX_IMAGES_PER_BATCH", 3)
+    shop = shop_with_picks()
+    picks = {
+        "merchant": shop["merchant"],
+        "catalog_items": [shop["catalog_item"]],
+        "fashion_models": [shop["fashion_model"]],
+        "poses": [shop["pose"], PoseFactory(merchant=shop["merchant"])],
+        "scenes": [shop["scene"]],
+    }
+
+    with pytest.raises(ValidationError) as refused:
+        tryon_batch_create(**picks, samples=2)
+
+    assert refused.value.message_dict == {
+        "catalog_items": ["2 renders of 2 images each is more than 3 images in one batch."]
+    }
+    assert not TryOnJob.objects.exists()
+    assert tryon_batch_create(**picks, samples=1).jobs.count() == 2
 
 
 def test_a_batch_needs_something_in_every_pick():

@@ -141,7 +141,8 @@ class TryOnCreateInput(serializers.Serializer):
         min_value=1,
         max_value=MAX_SAMPLES,
         default=1,
-        help_text="Images to render together; image i has seed + i, so any one can be asked for again alone.",
+        help_text="Images to render together; image i has seed + i (wrapping within 32 bits), so any one can be "
+        "asked for again alone with samples 1.",
     )
 
 
@@ -187,7 +188,9 @@ class TryOnLinksOutput(serializers.Serializer):
 class TryOnOutput(serializers.ModelSerializer):
     progress = serializers.FloatField(min_value=0, max_value=1, help_text="0 to 1; 1 once succeeded.")
     steps = TryOnStepsOutput(source="*")
-    samples = serializers.IntegerField(help_text="Images this try-on renders.")
+    samples = serializers.IntegerField(
+        read_only=True, min_value=1, max_value=MAX_SAMPLES, help_text="Images this try-on renders."
+    )
     images = TryOnImageOutput(many=True, read_only=True)
     parameters = serializers.SerializerMethodField(help_text="AUTOMATIC1111-style infotext of the first image.")
     garment_ids = serializers.PrimaryKeyRelatedField(source="garments", many=True, read_only=True)

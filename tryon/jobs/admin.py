@@ -89,10 +89,13 @@ class TryOnJobAdmin(MerchantScopedAdmin):
     list_filter = ["status", "priority", "preset"]
     search_fields = ["catalog_item__title", "catalog_item__sku", "error"]
     list_select_related = ["catalog_item", "fashion_model", "pose", "scene"]
-    readonly_fields = ["status_badge", "progress_bar", "problem", "timings", "garment_list"]
+    readonly_fields = ["status_badge", "progress_bar", "problem", "timings", "garment_list", "samples"]
     fieldsets = [
         (None, {"fields": ["status_badge", "progress_bar", "problem", "timings"]}),
-        ("Picks", {"fields": ["catalog_item", "garment_list", "fashion_model", "pose", "scene", "style", "seed"]}),
+        (
+            "Picks",
+            {"fields": ["catalog_item", "garment_list", "fashion_model", "pose", "scene", "style", "seed", "samples"]},
+        ),
         ("Engine", {"fields": ["preset", "priority", "attempts", "plan_fingerprint", "plan"], "classes": ["collapse"]}),
     ]
     inlines = [ReadOnlyImagesInline]

@@ -11,7 +11,7 @@ from tryon.jobs.models import TryOnBatch, TryOnJob
 from tryon.jobs.services import tryon_job_create
 from tryon.merchants.models import Merchant
 
-MAX_JOBS_PER_BATCH = 500
+MAX_IMAGES_PER_BATCH = 500  # renders × samples: what one batch may ask of the workers
 
 
 @transaction.atomic
@@ -30,8 +30,9 @@ def tryon_batch_create(
         if not chosen:
             raise ValidationError({field: "Pick at least one."})
     size = len(catalog_items) * len(fashion_models) * len(poses) * len(scenes)
-    if size > MAX_JOBS_PER_BATCH:
-        raise ValidationError({"catalog_items": f"{size} renders is more than {MAX_JOBS_PER_BATCH} in one batch."})
+    if size * samples > MAX_IMAGES_PER_BATCH:
+        asked = f"{size} renders of {samples} images each" if samples > 1 else f"{size} renders"
+        raise ValidationError({"catalog_items": f"{asked} is more than {MAX_IMAGES_PER_BATCH} images in one batch."})
 
     jobs = [
         tryon_job_create(

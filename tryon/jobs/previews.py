@@ -17,7 +17,7 @@ from tryon.catalog.admin_display import fashion_model_thumbnail, pose_thumbnail
 from tryon.catalog.garment_items import catalog_items_for_garments
 from tryon.catalog.models import Garment
 from tryon.catalog.selectors import picks_for
-from tryon.jobs.batches import MAX_JOBS_PER_BATCH, tryon_batch_create
+from tryon.jobs.batches import MAX_IMAGES_PER_BATCH, tryon_batch_create
 from tryon.merchants.scoping import merchant_of
 
 
@@ -80,8 +80,9 @@ def render_previews(modeladmin, request, queryset):
         except ValidationError as error:
             form.add_error(None, _flat(error))
         else:
-            size = batch.jobs.count()
-            modeladmin.message_user(request, f"Rendering {size} previews; they arrive in the galleries to approve.")
+            size, samples = batch.jobs.count(), form.cleaned_data["samples"]
+            images = f"{size} previews" if samples == 1 else f"{size} previews, {size * samples} images"
+            modeladmin.message_user(request, f"Rendering {images}; they arrive in the galleries to approve.")
             return redirect("admin:jobs_tryonbatch_change", batch.id)
     opts = modeladmin.model._meta
     context = {
@@ -93,7 +94,7 @@ def render_previews(modeladmin, request, queryset):
         "selection": list(queryset),
         "garments": queryset.model is Garment,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        "max_jobs": MAX_JOBS_PER_BATCH,
+        "max_images": MAX_IMAGES_PER_BATCH,
         "media": modeladmin.media,
     }
     return TemplateResponse(request, "admin/jobs/render_previews.html", context)

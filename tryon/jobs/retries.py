@@ -1,4 +1,4 @@
-"""Trying a failed or cancelled job again: a new job with the same picks and seed.
+"""Trying a failed or cancelled job again: a new job with the same picks, seed and sample count.
 
 The result cache never reuses a failed or cancelled job, so tryon_job_create plans a fresh render
 (or answers with an identical live job someone asked for in the meantime).
@@ -30,6 +30,7 @@ def tryon_job_retry(*, job: TryOnJob) -> TryOnJob:
         garments=garments,
         catalog_item=job.catalog_item,
         seed=job.seed,
+        samples=job.samples,
         preset=job.preset,
         style=job.style,
         priority=job.priority,

@@ -34,7 +34,7 @@ class TryOnCreateApi(APIView):
         responses={202: TryOnOutput, 200: TryOnOutput},
         summary="Ask for a try-on",
         description="202: a try-on is queued or rendering; poll `links.self` or wait for a webhook. The same "
-        "picks (and seed) as an earlier try-on share its render; when that one has already succeeded the answer "
+        "picks, seed and samples as an earlier try-on share its render; when that one has already succeeded the answer "
         "is 200 with its images at once.",
     )
     @idempotent

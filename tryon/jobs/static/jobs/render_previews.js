@@ -13,7 +13,7 @@
     count.textContent = total
       ? `${count.dataset.items} × ${ticked.join(" × ")} = ${total} renders` +
         (each > 1 ? `, ${total * each} images` : "") +
-        (total > Number(count.dataset.max) ? ` (more than ${count.dataset.max}: pick fewer)` : "")
+        (total * each > Number(count.dataset.max) ? ` (more than ${count.dataset.max} images: pick fewer)` : "")
       : "Tick at least one fashion model, pose and scene.";
   }
 
