@@ -9,13 +9,14 @@ import pytest
 from PIL import Image
 
 from prompts.poses import POSE_LIBRARY
-from tests.factories import FashionModelFactory, PoseFactory, StaffFactory
+from tests.factories import FashionModelFactory, PoseFactory, SceneFactory, StaffFactory
 from tests.tryon.images import photo_upload, raw_upload
-from tryon.catalog.models import FashionModel, Garment, Pose
+from tryon.catalog.models import FashionModel, Garment, Pose, Scene
 
 pytestmark = pytest.mark.django_db
 
 GARMENT = {"name": "Linen shirt", "category": "top", "colour": "#f2efe6"}
+SCENE = {"name": "Beach at dusk", "prompt": "sandy beach at dusk, warm light", "lighting": "golden hour"}
 MODEL = {"name": "Amara", "gender_presentation": "feminine", "age_range": "25-34", "body_type": "athletic"}
 
 
@@ -83,6 +84,25 @@ def test_fashion_models_without_a_photo_show_their_initials(client, staff):
     FashionModelFactory(merchant=staff.merchant, name="Mei Lin")
 
     assert ">ML</span>" in client.get("/admin/catalog/fashionmodel/").content.decode()
+
+
+def test_a_scene_picture_is_normalised_or_explained(client, staff):
+    add = "/admin/catalog/scene/add/"
+    refused = client.post(add, {**SCENE, "picture": raw_upload(b"<html>", name="beach.jpg")})
+    assert "This is not an image we can read" in field_error(refused, "picture")
+    assert not Scene.objects.filter(merchant=staff.merchant).exists()
+
+    assert client.post(add, {**SCENE, "picture": photo_upload(mode="RGBA", fmt="PNG")}).status_code == 302
+    scene = Scene.objects.get(merchant=staff.merchant)
+    with Image.open(scene.picture.path) as stored:
+        assert (stored.format, stored.mode) == ("JPEG", "RGB")
+    assert f'src="{scene.picture.url}"' in client.get("/admin/catalog/scene/").content.decode()
+
+
+def test_scenes_without_a_picture_show_their_initials(client, staff):
+    SceneFactory(merchant=staff.merchant, name="Lisbon street")
+
+    assert ">LS</span>" in client.get("/admin/catalog/scene/").content.decode()
 
 
 def test_a_pose_is_saved_from_keypoints_and_refused_with_a_reason(client, staff):

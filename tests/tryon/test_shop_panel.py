@@ -4,8 +4,10 @@ failures in words a shopper understands."""
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 
 from tests.factories import PoseFactory, SceneFactory, shop_with_picks
+from tests.tryon.images import photo_upload
 from tryon.jobs.models import TryOnJob
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +36,16 @@ def test_shoppers_pick_from_radio_groups_and_never_type_a_prompt(client, shop):
     assert "<textarea" not in page and 'type="text"' not in page
     assert f"/shop/{shop['merchant'].slug}/poses/{shop['pose'].id}/skeleton.png?v=" in page
     assert "checked" in page  # one press tries the first picks on
+
+
+def test_a_scene_with_a_picture_shows_it_and_one_without_shows_a_card_of_its_light(client, shop):
+    shop["scene"].picture.save("beach.jpg", ContentFile(photo_upload().read()), save=True)
+    SceneFactory(merchant=shop["merchant"], name="Golden street", lighting="golden hour")
+
+    page = client.get(product_url(shop)).content.decode()
+
+    assert f'<img class="pick-scene-photo" src="{shop["scene"].picture.url}"' in page
+    assert "pick-card tone-golden-hour" in page and page.count("pick-scene-photo") == 1
 
 
 def test_the_panel_gets_the_job_as_json_and_finished_picks_at_once(client, shop):

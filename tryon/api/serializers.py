@@ -113,9 +113,14 @@ class PoseOutput(serializers.ModelSerializer):
 
 
 class SceneOutput(serializers.ModelSerializer):
+    picture_url = FileUrlField(source="picture", allow_null=True)
+
     class Meta:
         model = Scene
-        fields = ["id", "name", "prompt", "negative_prompt", "created_at"]
+        fields = [
+            "id", "name", "prompt", "negative_prompt", "location", "lighting", "time_of_day", "picture_url",
+            "created_at",
+        ]  # fmt: skip
         read_only_fields = fields
 
 

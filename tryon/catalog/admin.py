@@ -7,8 +7,8 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from tryon.catalog.admin_display import fashion_model_thumbnail, pose_thumbnail, thumbnail
-from tryon.catalog.admin_forms import CatalogItemForm, FashionModelForm, GarmentForm, PoseForm
+from tryon.catalog.admin_display import fashion_model_thumbnail, pose_thumbnail, scene_thumbnail, thumbnail
+from tryon.catalog.admin_forms import CatalogItemForm, FashionModelForm, GarmentForm, PoseForm, SceneForm
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.catalog.thumbnails import pose_thumbnail_response
 from tryon.jobs.gallery import (
@@ -183,4 +183,15 @@ class PoseAdmin(MerchantScopedAdmin):
 
 @admin.register(Scene)
 class SceneAdmin(MerchantScopedAdmin):
-    list_display = ["name", "location", "lighting", "time_of_day", "prompt"]
+    form = SceneForm
+    list_display = ["preview", "name", "location", "lighting", "time_of_day", "prompt"]
+    list_display_links = ["name"]
+    readonly_fields = ["stored_picture"]
+
+    @admin.display(description="Picture")
+    def preview(self, scene):
+        return scene_thumbnail(scene)
+
+    @admin.display(description="Stored picture")
+    def stored_picture(self, scene):
+        return thumbnail(scene.picture, 240, alt=f"{scene.name}, as stored")

@@ -1,4 +1,5 @@
-"""Small pictures for admin lists and pickers: photos, initials for fashion models without one, pose skeletons."""
+"""Small pictures for admin lists and pickers: photos, initials for fashion models and scenes without one,
+pose skeletons."""
 
 from django.urls import reverse
 from django.utils.html import format_html
@@ -21,15 +22,26 @@ def initials(name: str) -> str:
     return "".join(word[0] for word in name.split()[:2]).upper() or "?"
 
 
+def _initials_badge(name: str, size: int, radius: str):
+    return format_html(
+        '<span class="tryon-initials" aria-hidden="true" style="display:inline-grid;place-items:center;'
+        'width:{0}px;height:{0}px;border-radius:{1};background:#dfe6ee;color:#1f3a5f;font-weight:600">{2}</span>',
+        size,
+        radius,
+        initials(name),
+    )
+
+
 def fashion_model_thumbnail(fashion_model, size=64):
     if fashion_model.reference_photo:
         return thumbnail(fashion_model.reference_photo, size)
-    return format_html(
-        '<span class="tryon-initials" aria-hidden="true" style="display:inline-grid;place-items:center;'
-        'width:{0}px;height:{0}px;border-radius:50%;background:#dfe6ee;color:#1f3a5f;font-weight:600">{1}</span>',
-        size,
-        initials(fashion_model.name),
-    )
+    return _initials_badge(fashion_model.name, size, "50%")
+
+
+def scene_thumbnail(scene, size=64):
+    if scene.picture:
+        return thumbnail(scene.picture, size)
+    return _initials_badge(scene.name, size, "6px")
 
 
 def pose_skeleton_url(pose) -> str:

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
 from tryon.catalog.images import normalise_image_upload
-from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose
+from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.catalog.services import validate_keypoints
 from tryon.catalog.widgets import KeypointEditor
 
@@ -17,7 +17,7 @@ def errors_of(error: ValidationError, field: str) -> ValidationError:
     return ValidationError(error.message_dict[field])
 
 
-def normalised_photo(form: forms.ModelForm, field: str, sha256_field: str):
+def normalised_photo(form: forms.ModelForm, field: str, sha256_field: str | None = None):
     """clean_<field> for a photo: a new upload is normalised and its hash recorded; a cleared one forgotten."""
     photo = form.cleaned_data[field]
     if isinstance(photo, UploadedFile):  # a new upload, not the file already stored
@@ -25,9 +25,10 @@ def normalised_photo(form: forms.ModelForm, field: str, sha256_field: str):
             normalised = normalise_image_upload(photo, field=field)
         except ValidationError as error:
             raise errors_of(error, field) from None
-        setattr(form.instance, sha256_field, normalised.sha256)
+        if sha256_field:
+            setattr(form.instance, sha256_field, normalised.sha256)
         return normalised.file
-    if photo is False:  # "Clear" ticked
+    if photo is False and sha256_field:  # "Clear" ticked
         setattr(form.instance, sha256_field, "")
     return photo
 
@@ -82,3 +83,18 @@ class CatalogItemForm(forms.ModelForm):
         model = CatalogItem
         fields = ["merchant", "sku", "title", "garments"]
         labels = {"sku": "SKU"}
+
+
+class SceneForm(forms.ModelForm):
+    picture = forms.FileField(
+        required=False,
+        widget=forms.ClearableFileInput,
+        help_text=f"Optional. {PHOTO_HELP} Shown on the shop's scene picker; the prompt, not this, steers the render.",
+    )
+
+    class Meta:
+        model = Scene
+        fields = ["merchant", "name", "prompt", "negative_prompt", "location", "lighting", "time_of_day", "picture"]
+
+    def clean_picture(self):
+        return normalised_photo(self, "picture")

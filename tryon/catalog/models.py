@@ -47,6 +47,10 @@ def fashion_model_upload_to(fashion_model, filename):
     return f"fashion-models/{fashion_model.merchant_id}/{filename}"
 
 
+def scene_upload_to(scene, filename):
+    return f"scenes/{scene.merchant_id}/{filename}"
+
+
 class Garment(MerchantOwned):
     name = models.CharField(max_length=200)
     category = models.CharField(max_length=20, choices=_choices(GARMENT_CATEGORIES))
@@ -126,6 +130,8 @@ class Scene(MerchantOwned):
     location = models.CharField(max_length=200, blank=True, help_text="e.g. a cobbled street in Lisbon")
     lighting = models.CharField(max_length=30, blank=True, choices=_choices(LIGHTINGS))
     time_of_day = models.CharField(max_length=20, blank=True, choices=_choices(TIMES_OF_DAY))
+    # Shown to shoppers on the scene picker; it never steers the render (the prompt does).
+    picture = models.ImageField(upload_to=scene_upload_to, blank=True)
 
     class Meta:
         ordering = ["name", "id"]

@@ -13,7 +13,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from prompts import MAX_SAMPLES
-from tryon.catalog.admin_display import fashion_model_thumbnail, pose_thumbnail
+from tryon.catalog.admin_display import fashion_model_thumbnail, pose_thumbnail, scene_thumbnail
 from tryon.catalog.garment_items import catalog_items_for_garments
 from tryon.catalog.models import Garment
 from tryon.catalog.selectors import picks_for
@@ -55,8 +55,8 @@ def _flat(error: ValidationError) -> list[str]:
 
 
 def _pickers(form):
-    """Each picker's checkboxes with a picture: fashion-model photos or initials, pose skeletons."""
-    pictures = {"fashion_models": fashion_model_thumbnail, "poses": pose_thumbnail, "scenes": None}
+    """Each picker's checkboxes with a picture: photos or initials, pose skeletons."""
+    pictures = {"fashion_models": fashion_model_thumbnail, "poses": pose_thumbnail, "scenes": scene_thumbnail}
     return [
         (form[name], [(choice, picture(choice.data["value"].instance) if picture else "") for choice in form[name]])
         for name, picture in pictures.items()

@@ -23,7 +23,11 @@ def _pose(pose, merchant) -> dict:
 
 def _scene(scene, merchant) -> dict:
     detail = scene.location or scene.get_lighting_display() or scene.get_time_of_day_display()
-    return {"picture": "", "detail": detail.capitalize() if detail else "", "tone": scene.lighting or "plain"}
+    return {
+        "picture": scene.picture.url if scene.picture else "",
+        "detail": detail.capitalize() if detail else "",
+        "tone": scene.lighting or "plain",  # the card's colours where there is no picture
+    }
 
 
 DESCRIBE = {"fashion_model": ("model", _fashion_model), "pose": ("pose", _pose), "scene": ("scene", _scene)}

@@ -45,7 +45,7 @@ def test_a_catalog_item_shows_its_garments_and_only_its_approved_gallery_images(
         ("garments", None, {"name", "category", "colour", "image_url", "image_width", "image_height"}),
         ("fashion-models", "fashion_model", {"name", "gender_presentation", "skin_tone", "reference_photo_url"}),
         ("poses", "pose", {"name", "keypoints"}),
-        ("scenes", "scene", {"name", "prompt", "negative_prompt"}),
+        ("scenes", "scene", {"name", "prompt", "negative_prompt", "lighting", "picture_url"}),
     ],
 )
 def test_every_pick_can_be_listed_and_read_one_by_one(storefront, route, pick, fields):
