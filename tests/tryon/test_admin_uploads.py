@@ -6,10 +6,10 @@ import json
 import os
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from prompts.poses import POSE_LIBRARY
-from tests.factories import FashionModelFactory, PoseFactory, SceneFactory, StaffFactory
+from tests.factories import FashionModelFactory, GarmentFactory, PoseFactory, SceneFactory, StaffFactory
 from tests.tryon.images import photo_upload, raw_upload
 from tryon.catalog.models import FashionModel, Garment, Pose, Scene
 
@@ -134,3 +134,41 @@ def test_pose_skeletons_are_served_as_png_to_their_merchant_and_in_their_shop(cl
     assert client.get(f"/admin/catalog/pose/{theirs.id}/skeleton.png").status_code == 404
     assert client.get(f"/shop/{staff.merchant.slug}/poses/{theirs.id}/skeleton.png").status_code == 404
     assert f"/admin/catalog/pose/{mine.id}/skeleton.png?v=" in client.get("/admin/catalog/pose/").content.decode()
+
+
+def dress_on_white() -> bytes:
+    photo = Image.new("RGB", (300, 400), "white")
+    ImageDraw.Draw(photo).polygon([(90, 40), (210, 40), (270, 360), (30, 360)], fill="#b0242e")
+    buffer = io.BytesIO()
+    photo.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_garment_page_shows_its_cut_out_and_mask(client, staff):
+    client.post("/admin/catalog/garment/add/", {**GARMENT, "image": raw_upload(dress_on_white(), "dress.png")})
+    garment = Garment.objects.get()
+
+    page = client.get(f"/admin/catalog/garment/{garment.id}/change/").content.decode()
+
+    assert f"/admin/catalog/garment/{garment.id}/cutout.png?v={garment.image_sha256[:12]}" in page
+    cutout = client.get(f"/admin/catalog/garment/{garment.id}/cutout.png")
+    mask = client.get(f"/admin/catalog/garment/{garment.id}/mask.png")
+    with Image.open(io.BytesIO(cutout.content)) as picture, Image.open(io.BytesIO(mask.content)) as silhouette:
+        assert (picture.mode, silhouette.mode) == ("RGBA", "L")
+        assert picture.getpixel((5, 5))[3] == 0 and picture.getpixel((150, 200))[3] == 255
+        assert silhouette.getpixel((150, 200)) == 255 and silhouette.getpixel((5, 5)) == 0
+
+
+def test_a_garment_photo_without_a_plain_background_says_why_there_is_no_cut_out(client, staff):
+    garment = GarmentFactory(merchant=staff.merchant)  # one flat colour, edge to edge
+
+    page = client.get(f"/admin/catalog/garment/{garment.id}/change/").content.decode()
+
+    assert "No cut-out: the photo has nothing that stands out from its background" in page
+    assert client.get(f"/admin/catalog/garment/{garment.id}/mask.png").status_code == 404
+
+
+def test_another_merchants_garment_previews_are_not_found(client, staff):
+    stranger = GarmentFactory()
+
+    assert client.get(f"/admin/catalog/garment/{stranger.id}/cutout.png").status_code in (302, 404)

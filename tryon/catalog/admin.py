@@ -7,8 +7,16 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from tryon.catalog.admin_display import fashion_model_thumbnail, pose_thumbnail, scene_thumbnail, thumbnail
+from prompts.cutout import CutoutError
+from tryon.catalog.admin_display import (
+    fashion_model_thumbnail,
+    garment_cutout_pair,
+    pose_thumbnail,
+    scene_thumbnail,
+    thumbnail,
+)
 from tryon.catalog.admin_forms import CatalogItemForm, FashionModelForm, GarmentForm, PoseForm, SceneForm
+from tryon.catalog.cutouts import garment_preview_response, garment_previews
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.catalog.thumbnails import pose_thumbnail_response
 from tryon.jobs.gallery import (
@@ -38,7 +46,7 @@ class GarmentAdmin(MerchantScopedAdmin):
     list_display_links = ["name"]
     list_filter = ["category"]
     search_fields = ["name", "description"]
-    readonly_fields = ["stored_photo"]
+    readonly_fields = ["stored_photo", "cutout"]
     actions = [render_previews]
 
     @admin.display(description="Photo")
@@ -48,6 +56,27 @@ class GarmentAdmin(MerchantScopedAdmin):
     @admin.display(description="Stored photo")
     def stored_photo(self, garment):
         return thumbnail(garment.image, 240, alt=f"{garment.name}, as stored")
+
+    @admin.display(description="Cut-out and mask")
+    def cutout(self, garment):
+        if not garment.pk or not garment.image:
+            return "—"
+        try:
+            garment_previews(garment)
+        except CutoutError as error:
+            return f"No cut-out: {error}. A photo on a plain, contrasting background cuts out cleanly."
+        return garment_cutout_pair(garment)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.cutout_view)
+        route = "<int:object_id>/<str:kind>.png"
+        return [path(route, view, name="catalog_garment_preview"), *super().get_urls()]
+
+    def cutout_view(self, request, object_id, kind):
+        garment = self.get_object(request, str(object_id))
+        if garment is None or not self.has_view_permission(request, garment):
+            raise Http404("No such garment")
+        return garment_preview_response(garment, kind)
 
 
 @admin.register(CatalogItem)

@@ -56,3 +56,27 @@ def pose_thumbnail(pose, height=96):
         height * 2 // 3,
         height,
     )
+
+
+CHECKERBOARD = "background:repeating-conic-gradient(#e3e6ea 0 25%,#fff 0 50%) 0 0/16px 16px"
+
+
+def garment_cutout_pair(garment, size=240):
+    """The garment cut out (on a checkerboard, so the transparency shows) beside its mask."""
+
+    def url(kind: str) -> str:
+        return f"{reverse('admin:catalog_garment_preview', args=[garment.id, kind])}?v={garment.image_sha256[:12]}"
+
+    return format_html(
+        '<span class="tryon-cutout" style="display:inline-flex;gap:12px">'
+        '<img src="{}" alt="{}, cut out of its photo" style="height:{}px;width:auto;border-radius:4px;{}">'
+        '<img src="{}" alt="{}, its mask" style="height:{}px;width:auto;border-radius:4px;background:#000">'
+        "</span>",
+        url("cutout"),
+        garment.name,
+        size,
+        CHECKERBOARD,
+        url("mask"),
+        garment.name,
+        size,
+    )
