@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from prompts import MAX_SAMPLES
+from prompts.vocabulary import LIGHTINGS, TIMES_OF_DAY
 from tryon.api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tryon.api.routing import MAX_ID
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
@@ -114,6 +115,9 @@ class PoseOutput(serializers.ModelSerializer):
 
 class SceneOutput(serializers.ModelSerializer):
     picture_url = FileUrlField(source="picture", allow_null=True)
+    # Plain text: empty when the merchant left it open, which an enum in the schema would not allow.
+    lighting = serializers.CharField(read_only=True, help_text=f"One of {', '.join(LIGHTINGS)}; or empty.")
+    time_of_day = serializers.CharField(read_only=True, help_text=f"One of {', '.join(TIMES_OF_DAY)}; or empty.")
 
     class Meta:
         model = Scene
