@@ -61,6 +61,7 @@ def test_every_page_at_desktop_and_phone_width(page):
     visit(page, "/admin/", "admin-index")
     for url, name in [
         ("/admin/catalog/garment/", "admin-garments"),
+        (f"/admin/catalog/garment/{dress.garments.first().id}/change/", "admin-garment-cutout"),
         ("/admin/catalog/catalogitem/", "admin-catalog-items"),
         ("/admin/catalog/fashionmodel/", "admin-fashion-models"),
         ("/admin/catalog/pose/", "admin-poses"),
