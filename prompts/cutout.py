@@ -28,7 +28,19 @@ def garment_mask(photo: Image.Image) -> Image.Image:
     Raises CutoutError when nothing stands out from the border's colour (a blank photo), or when the
     whole photo does (a photo without a plain background).
     """
-    rgb = np.asarray(_on_white(photo))
+    return _mask_of(_on_white(photo))
+
+
+def garment_cutout(photo: Image.Image) -> Image.Image:
+    """The garment on a transparent background (RGBA), the photo's size."""
+    flat = _on_white(photo)
+    cutout = flat.convert("RGBA")
+    cutout.putalpha(_mask_of(flat))
+    return cutout
+
+
+def _mask_of(flat: Image.Image) -> Image.Image:
+    rgb = np.asarray(flat)
     small, scale = _working_copy(rgb)
     distance = _distance_from_background(small)
     seeds = _seeds(distance)
@@ -47,13 +59,6 @@ def garment_mask(photo: Image.Image) -> Image.Image:
         mask = cv2.resize(mask, (rgb.shape[1], rgb.shape[0]), interpolation=cv2.INTER_LINEAR)
         mask = np.where(mask >= 128, 255, 0).astype(np.uint8)
     return Image.fromarray(mask, mode="L")
-
-
-def garment_cutout(photo: Image.Image) -> Image.Image:
-    """The garment on a transparent background (RGBA), the photo's size."""
-    cutout = _on_white(photo).convert("RGBA")
-    cutout.putalpha(garment_mask(photo))
-    return cutout
 
 
 def _on_white(photo: Image.Image) -> Image.Image:

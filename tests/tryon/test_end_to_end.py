@@ -10,22 +10,12 @@ from PIL import Image
 
 from tests.factories import shop_with_picks
 from tests.tryon.api.receiver import Receiver
-from tests.tryon.worker import WorkerProcess, env_for_test_database, send_tasks_to_broker, worker_queues
+from tests.tryon.worker import WorkerProcess
 from tryon.api.services import webhook_endpoint_create
 from tryon.api.signing import signature_verify
 from tryon.jobs.models import TryOnJob
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def worker(tmp_path, settings):
-    send_tasks_to_broker(True)
-    queue = worker_queues()
-    process = WorkerProcess(tmp_path, env_for_test_database(), queue).start()
-    yield process
-    process.stop()
-    send_tasks_to_broker(False)
 
 
 def wait_until_finished(job_id: int, worker: WorkerProcess, timeout: float = 120) -> TryOnJob:

@@ -10,15 +10,7 @@ import pytest
 from django.db import connections
 from rest_framework.test import APIClient
 
-from tests.factories import shop_with_picks
-from tests.tryon.worker import (
-    WorkerProcess,
-    env_for_test_database,
-    send_tasks_to_broker,
-    slow_job,
-    wait_for,
-    worker_queues,
-)
+from tests.tryon.worker import slow_job, wait_for
 from tryon.api.services import storefront_key_create
 from tryon.jobs.models import GeneratedImage, TryOnJob
 
@@ -26,49 +18,41 @@ pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(tran
 SHOPPERS = 50
 
 
-def test_fifty_try_ons_submitted_at_once_while_the_worker_is_busy_all_complete(tmp_path, settings):
+def test_fifty_try_ons_submitted_at_once_while_the_worker_is_busy_all_complete(shop, worker, settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"read": "100000/min", "write": "100000/min"},  # the rush, not the limit
     }
-    shop = shop_with_picks()
     _row, key = storefront_key_create(merchant=shop["merchant"], name="Busy storefront")
-    body = {name: shop[name].id for name in ("catalog_item", "fashion_model", "pose", "scene")}
-    body = {f"{name}_id": value for name, value in body.items()}
-    send_tasks_to_broker(True)
-    worker = WorkerProcess(tmp_path, env_for_test_database(), worker_queues()).start()
-    try:
-        busy = slow_job(shop, seed=99_999)
-        wait_for(lambda: TryOnJob.objects.get(pk=busy.id).status == "running", 120, "the worker to get busy")
+    body = {f"{name}_id": shop[name].id for name in ("catalog_item", "fashion_model", "pose", "scene")}
+    busy = slow_job(shop, seed=99_999)
+    wait_for(lambda: TryOnJob.objects.get(pk=busy.id).status == "running", 120, "the worker to get busy")
 
-        start_together = threading.Barrier(SHOPPERS)
+    start_together = threading.Barrier(SHOPPERS)
 
-        def shopper(seed: int):
-            client = APIClient()
-            client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
-            try:
-                start_together.wait(timeout=60)
-                response = client.post("/api/v1/tryons", {**body, "seed": seed}, format="json")
-                return response.status_code, response.json()
-            finally:
-                connections.close_all()  # this thread's connection, or the test database cannot be dropped
+    def shopper(seed: int):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        try:
+            start_together.wait(timeout=60)
+            response = client.post("/api/v1/tryons", {**body, "seed": seed}, format="json")
+            return response.status_code, response.json()
+        finally:
+            connections.close_all()  # this thread's connection, or the test database cannot be dropped
 
-        with ThreadPoolExecutor(max_workers=SHOPPERS) as pool:
-            answers = list(pool.map(shopper, range(SHOPPERS)))
+    with ThreadPoolExecutor(max_workers=SHOPPERS) as pool:
+        answers = list(pool.map(shopper, range(SHOPPERS)))
 
-        assert [status for status, _job in answers] == [202] * SHOPPERS, answers
-        job_ids = {job["id"] for _status, job in answers}
-        assert len(job_ids) == SHOPPERS  # fifty seeds, fifty jobs: nothing merged, nothing dropped
-        everything = job_ids | {busy.id}
-        wait_for(
-            lambda: TryOnJob.objects.filter(pk__in=everything, status__in=TryOnJob.FINISHED).count() == len(everything),
-            600,
-            "every try-on to finish",
-            lambda: worker.log[-3000:],
-        )
-    finally:
-        worker.stop()
-        send_tasks_to_broker(False)
+    assert [status for status, _job in answers] == [202] * SHOPPERS, answers
+    job_ids = {job["id"] for _status, job in answers}
+    assert len(job_ids) == SHOPPERS  # fifty seeds, fifty jobs: nothing merged, nothing dropped
+    everything = job_ids | {busy.id}
+    wait_for(
+        lambda: TryOnJob.objects.filter(pk__in=everything, status__in=TryOnJob.FINISHED).count() == len(everything),
+        600,
+        "every try-on to finish",
+        lambda: worker.log[-3000:],
+    )
 
     jobs = TryOnJob.objects.filter(pk__in=everything)
     assert set(jobs.values_list("status", flat=True)) == {"succeeded"}, [

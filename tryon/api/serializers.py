@@ -216,8 +216,8 @@ class TryOnOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_parameters(self, job) -> str | None:
-        images = sorted(job.images.all(), key=lambda image: image.index)
-        return images[0].parameters if images else None
+        first = next(iter(job.images.all()), None)  # images come in index order (Meta.ordering)
+        return first.parameters if first else None
 
     def to_representation(self, job):
         data = super().to_representation(job)

@@ -151,9 +151,9 @@ def main() -> None:
                     pool.map(lambda seed: api.call("POST", "/tryons", {**picks, "seed": seed}), range(args.jobs))
                 )
             latencies = [seconds for _status, _job, seconds in answers]
-            job_ids = [job.get("id") for _status, job, _seconds in answers]
             if refused := [status for status, _job, _seconds in answers if status != 202]:
                 raise SystemExit(f"{len(refused)} submissions were not accepted: {refused}")
+            job_ids = [job["id"] for _status, job, _seconds in answers]
 
             started, pending = time.monotonic(), set(job_ids)
             with tqdm(total=len(job_ids), unit="job", desc="Rendering the burst") as bar:

@@ -73,10 +73,7 @@ class GarmentAdmin(MerchantScopedAdmin):
         return [path(route, view, name="catalog_garment_preview"), *super().get_urls()]
 
     def cutout_view(self, request, object_id, kind):
-        garment = self.get_object(request, str(object_id))
-        if garment is None or not self.has_view_permission(request, garment):
-            raise Http404("No such garment")
-        return garment_preview_response(garment, kind)
+        return garment_preview_response(self.viewable_object_or_404(request, object_id), kind)
 
 
 @admin.register(CatalogItem)
@@ -204,10 +201,7 @@ class PoseAdmin(MerchantScopedAdmin):
         return [path("<int:object_id>/skeleton.png", view, name="catalog_pose_skeleton"), *super().get_urls()]
 
     def skeleton_view(self, request, object_id):
-        pose = self.get_object(request, str(object_id))
-        if pose is None or not self.has_view_permission(request, pose):
-            raise Http404("No such pose")
-        return pose_thumbnail_response(pose)
+        return pose_thumbnail_response(self.viewable_object_or_404(request, object_id))
 
 
 @admin.register(Scene)

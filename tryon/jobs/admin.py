@@ -239,7 +239,7 @@ def batch_progress(batch: TryOnBatch) -> dict:
                 "label": job.get_status_display(),
                 "steps": f"step {job.steps_done} of {job.steps_total}" if job.status == Status.RUNNING else "",
                 "problem": job.error,
-                "images": [image.file.url for image in sorted(job.images.all(), key=lambda image: image.index)],
+                "images": [image.file.url for image in job.images.all()],  # in index order (Meta.ordering)
             }
             for job in jobs
         ],

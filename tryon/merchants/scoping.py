@@ -1,6 +1,7 @@
 """Django admin scoped to the signed-in user's merchant: staff see, pick and save only their own rows."""
 
 from django.contrib import admin
+from django.http import Http404
 
 
 def merchant_of(request):
@@ -29,6 +30,13 @@ class MerchantScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request) and (obj is None or self._owns(request, obj))
+
+    def viewable_object_or_404(self, request, object_id):
+        """For an admin's own views (a PNG of a row, say): the row if this user may see it, else 404."""
+        obj = self.get_object(request, str(object_id))
+        if obj is None or not self.has_view_permission(request, obj):
+            raise Http404(f"No such {self.model._meta.verbose_name}")
+        return obj
 
     def _owns(self, request, obj) -> bool:
         return request.user.is_superuser or obj.merchant_id == getattr(merchant_of(request), "id", None)
