@@ -37,6 +37,9 @@ def format_parameters(plan: GenerationPlan, *, controlnet_models: Mapping[str, s
     }
     if plan.mode != "generate":  # A1111 writes it for img2img and inpainting
         fields["Denoising strength"] = float(plan.strength)
+    if plan.mode == "warp":  # how the garments' own pixels got into the picture
+        person = "photo" if plan.init_image is not None else f"stage 1 seed {plan.person.seed}"
+        fields["Try-on"] = f"warp, person: {person}, garments: {len(plan.garment_layers)}"
     for index, unit in enumerate(plan.controlnet_units):
         fields[f"ControlNet {index}"] = (
             f"Module: {unit.kind}, Model: {controlnet_models.get(unit.kind, unit.kind)}, Weight: {float(unit.scale)}, "
@@ -45,6 +48,13 @@ def format_parameters(plan: GenerationPlan, *, controlnet_models: Mapping[str, s
     negative = f"\nNegative prompt: {plan.negative_prompt}" if plan.negative_prompt else ""
     parameters = ", ".join(f"{key}: {quote(value)}" for key, value in fields.items())
     return f"{plan.prompt}{negative}\n{parameters}".strip()
+
+
+def with_fields(parameters: str, fields: Mapping[str, object]) -> str:
+    """`parameters` with `fields` added to its last line, quoted as A1111 quotes values with commas."""
+    if not fields:
+        return parameters
+    return f"{parameters}, " + ", ".join(f"{key}: {quote(value)}" for key, value in fields.items())
 
 
 def png_with_parameters(image: Image.Image, parameters: str) -> bytes:

@@ -158,7 +158,7 @@ def _controlnet(weights: WeightSource, options: dict) -> ControlNetModel:
 
 
 def _base(preset: Preset, base: WeightSource, configs: WeightSource | None, openpose, options: dict):
-    cls = pipeline_class(preset.family, "tryon" if preset.modes == ("tryon",) else "generate", controlnet=True)
+    cls = pipeline_class(preset.family, "tryon" if preset.inpainting_base else "generate", controlnet=True)
     extra = constructor_options(cls)
     if base.is_file:
         # One A1111/Civitai-style checkpoint: diffusers reads the component configs from `configs`

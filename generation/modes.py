@@ -4,6 +4,8 @@
     tryon     inpaint the fashion model's photo inside the garment mask; OpenPose keeps the body,
               the IP-Adapter paints the garments from their photos
     refine    img2img of an image at the plan's strength
+    warp      the garments' own cut-outs warped onto the person by keypoints (the draft), then inpainted
+              inside the warped garments at the plan's strength, so their print and colour survive
 
 Each builds its pipeline over the stack's shared weights; render() encodes the prompts, runs the
 pipeline and reports progress. Images arrive as `images[sha256]`, already checked by render().
@@ -84,7 +86,41 @@ def refine(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]
     return PipelineCall(pipeline, _with_size(pipeline, plan, arguments))
 
 
-MODES = {"generate": generate, "tryon": tryon, "refine": refine}
+def warp(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]) -> PipelineCall:
+    from generation.drafts import plan_draft
+    from prompts.draft import refine_mask
+
+    # 1. The draft: the garments' pixels warped onto the person (photo or stage-1 render), at the plan's size
+    draft = plan_draft(plan, images)
+    mask = refine_mask(draft.garment_mask, dilation=plan.mask_dilation)
+    # 2. ControlNets: the pose of the person the garments were warped onto
+    model, control = _controlnets(plan, stack, images, image_argument="control_image")
+    # 3. The garments' cut-outs on white for the IP-Adapter, where the preset has one
+    references = [_on_white(images[ref.sha256]) for ref in plan.garment_references]
+    adapter = {"ip_adapter_image": [references]} if references else {}
+    # 4. The inpainting pipeline over the shared weights; one draft and mask per sample (see tryon)
+    pipeline = _pipeline(plan, stack, model)
+    arguments = {
+        "image": [draft.image] * plan.samples,
+        "mask_image": [mask] * plan.samples,
+        "strength": plan.strength,
+        **control,
+        **adapter,
+    }
+
+    # 5. Outside the refined region the draft stays exactly as it was: the person's photo, untouched
+    def keep_person(image: Image.Image) -> Image.Image:
+        return Image.composite(image, draft.image, mask)
+
+    return PipelineCall(pipeline, _with_size(pipeline, plan, arguments), finish=keep_person)
+
+
+MODES = {"generate": generate, "tryon": tryon, "refine": refine, "warp": warp}
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba).convert("RGB")
 
 
 def _photo(plan: GenerationPlan, images: Mapping[str, Image.Image]) -> Image.Image:

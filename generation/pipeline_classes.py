@@ -17,6 +17,9 @@ CLASSES = {
     ("sdxl", "refine"): ("StableDiffusionXLImg2ImgPipeline", "StableDiffusionXLControlNetImg2ImgPipeline"),
     ("sdxl", "tryon"): ("StableDiffusionXLInpaintPipeline", "StableDiffusionXLControlNetInpaintPipeline"),
 }
+# warp refines the draft inside the warped garments' mask: inpainting, with a 4- or 9-channel UNet alike
+# (a 4-channel one keeps the unmasked latents by blending them back at every step).
+CLASSES.update({(family, "warp"): CLASSES[(family, "tryon")] for family in ("sd15", "sdxl")})
 
 
 def pipeline_class(family: str, mode: str, *, controlnet: bool):

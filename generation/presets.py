@@ -14,7 +14,7 @@ from pathlib import Path
 from generation.errors import EngineError
 
 FAMILIES = ("sd15", "sdxl")
-MODES = ("generate", "tryon", "refine")
+MODES = ("generate", "tryon", "refine", "warp")
 
 
 def models_dir() -> Path:
@@ -39,7 +39,7 @@ class Preset:
     revision: str | None = None  # Hub revision of `base`; other sources pin theirs with `@revision`
     built_locally: bool = False  # weights made by generation.tiny, never downloaded
     family: str = "sd15"  # which pipelines and text encoders: one of FAMILIES
-    modes: tuple[str, ...] = ("generate", "refine")  # plan modes this stack can render
+    modes: tuple[str, ...] = ("generate", "refine", "warp")  # plan modes this stack can render
     base_config: str = ""  # for a checkpoint-file base: the diffusers folder or Hub id with its configs
     canny: str = ""  # canny ControlNet, for plans with a canny unit; "" for none
     ip_adapter: str = ""  # IP-Adapter in h94/IP-Adapter's layout: garment images steer try-on
@@ -51,6 +51,20 @@ class Preset:
     lora_scale: float = 1.0
     taesd: str = ""  # tiny autoencoder (TAESD) that decodes generate renders: faster, a little softer
     commercial_use: bool = True  # False: non-commercial licence; refused unless TRYON_ALLOW_NONCOMMERCIAL=1
+    # warp: how far the draft is noised before it is refined; 0.5 keeps a print's lines and lets folds,
+    # shading and the seams at the body blend in. Higher repaints more (and keeps less of the garment).
+    refine_strength: float = 0.5
+    # warp without a photo: the preset that renders the stage-1 person (txt2img + OpenPose); "" for this one.
+    # An inpainting-only stack names its txt2img sibling, which shares the text encoder and VAE.
+    person_preset: str = ""
+    # Re-render with the next seed when fidelity scores fail the thresholds (generation.quality_gate). Off for
+    # random-weight presets, which cannot pass it: they are scored all the same.
+    quality_gate: bool = True
+
+    @property
+    def inpainting_base(self) -> bool:
+        """The base UNet is an inpainting one (9 input channels): it cannot generate from noise alone."""
+        return "tryon" in self.modes and "generate" not in self.modes
 
     @property
     def controlnet_kinds(self) -> tuple[str, ...]:
@@ -88,6 +102,7 @@ TINY = Preset(
     guidance_scale=7.0,
     sampler="Euler a",
     built_locally=True,
+    quality_gate=False,
 )
 
 TINY_FAST = Preset(
@@ -103,6 +118,7 @@ TINY_FAST = Preset(
     guidance_scale=1.0,
     sampler="LCM",
     built_locally=True,
+    quality_gate=False,
 )
 
 TINY_TRYON = Preset(
@@ -116,8 +132,10 @@ TINY_TRYON = Preset(
     steps=4,
     guidance_scale=7.0,
     sampler="Euler a",
-    modes=("tryon",),
+    modes=("tryon", "warp"),
+    person_preset="tiny",
     built_locally=True,
+    quality_gate=False,
 )
 
 TINY_SDXL = Preset(
@@ -132,6 +150,7 @@ TINY_SDXL = Preset(
     sampler="Euler a",
     family="sdxl",
     built_locally=True,
+    quality_gate=False,
 )
 
 SD15 = Preset(
@@ -176,7 +195,8 @@ SD15_TRYON = Preset(
     steps=25,
     guidance_scale=7.0,
     sampler="DPM++ 2M Karras",
-    modes=("tryon",),
+    modes=("tryon", "warp"),
+    person_preset="sd15",
 )
 
 SDXL = Preset(

@@ -58,6 +58,8 @@ def render(
     # 1. Check the plan against what the engine and its preset can do, before any weights are touched
     preset, loras = check_inputs(plan, images=images, time_budget_s=time_budget_s)
     images = images or {}
+    if plan.mode == "warp" and plan.strength == 0:
+        return _draft_only(plan, preset, images)
 
     # 2. The preset's shared stack, loaded once per process
     stack = load_stack(preset.name)
@@ -97,6 +99,19 @@ def render(
     names = _controlnet_names(preset)
     infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(len(made))]
     return RenderResult(images=made, infotexts=infotexts, seconds=time.perf_counter() - started)
+
+
+def _draft_only(plan: GenerationPlan, preset: Preset, images: Mapping[str, Image.Image]) -> RenderResult:
+    """A warp plan at strength 0: the draft itself, no weights touched."""
+    from generation.drafts import plan_draft
+
+    started = time.perf_counter()
+    draft = plan_draft(plan, images).image
+    names = _controlnet_names(preset)
+    infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(plan.samples)]
+    return RenderResult(
+        images=[draft.copy() for _ in range(plan.samples)], infotexts=infotexts, seconds=time.perf_counter() - started
+    )
 
 
 def check_inputs(
@@ -159,14 +174,20 @@ def _check_images(plan: GenerationPlan, images: Mapping | None) -> None:
     needed = [("init_image", plan.init_image)]
     needed += [(f"garment_references[{i}]", ref) for i, ref in enumerate(plan.garment_references)]
     needed += [(f"controlnet_units[{i}].image", unit.image) for i, unit in enumerate(plan.controlnet_units)]
+    needed += [(f"garment_layers[{i}].cutout", layer.cutout) for i, layer in enumerate(plan.garment_layers)]
     for field, ref in needed:
         if ref is None:
             continue
-        image = (images or {}).get(ref.sha256)
-        if image is None:
-            raise EngineError(f"{field}: image {ref.sha256[:8]}… ({ref.name}) was not supplied")
-        if not isinstance(image, Image.Image):
-            raise EngineError(f"{field}: expected a PIL image for {ref.sha256[:8]}…, got {type(image).__name__}")
+        _check_image(field, (images or {}).get(ref.sha256), f"{ref.sha256[:8]}… ({ref.name})")
+    if plan.person is not None:
+        _check_image("person", (images or {}).get(plan.person_ref), f"of the stage-1 person {plan.person_ref[:8]}…")
+
+
+def _check_image(field: str, image, what: str) -> None:
+    if image is None:
+        raise EngineError(f"{field}: image {what} was not supplied")
+    if not isinstance(image, Image.Image):
+        raise EngineError(f"{field}: expected a PIL image for {what}, got {type(image).__name__}")
 
 
 def _denoise(plan: GenerationPlan, stack: Stack, pipeline, **arguments):

@@ -108,7 +108,7 @@ def _source(role: str, value: str, index: str, patterns, *, env: str = "", optio
 
 
 def single_file_config(preset: Preset) -> str:
-    return SINGLE_FILE_CONFIGS[(preset.family, preset.modes == ("tryon",))]
+    return SINGLE_FILE_CONFIGS[(preset.family, preset.inpainting_base)]
 
 
 def is_available(weights: WeightSource) -> bool:

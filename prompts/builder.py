@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from prompts import brief, hems, outfit
 from prompts.framing import framing, plan_size
 from prompts.picks import FashionModelPick, GarmentPick, PickError, PosePick, ScenePick
-from prompts.plan import ControlNetUnit, GenerationPlan, InpaintMask, PlanError
+from prompts.plan import ControlNetUnit, GarmentLayer, GenerationPlan, InpaintMask, PlanError
 from prompts.vocabulary import BUILD_MODES, OPENPOSE_KEYPOINTS, STYLES
 
 MAX_GARMENTS = 4
@@ -22,6 +22,9 @@ CANNY_SCALE = 0.5
 CANNY_GUIDANCE_END = 0.6
 MASK_DILATION = 0.02
 SLEEVED = ("elbow", "three-quarter", "long")
+# warp: how far the draft is noised before the refine repaints it. Low enough that a print's lines and a
+# logo survive, high enough that folds, shading and the seams at the body blend in (presets set their own).
+WARP_STRENGTH = 0.5
 
 
 def build_plan(
@@ -42,6 +45,10 @@ def build_plan(
     mode: str = "generate",
     canny: bool = False,
     samples: int = 1,
+    strength: float = WARP_STRENGTH,
+    garment_references: bool = False,
+    person_seed: int | None = None,
+    person_preset: str | None = None,
 ) -> GenerationPlan:
     """The plan for rendering `fashion_model` wearing `garments` (one GarmentPick or an outfit) in `pose`.
 
@@ -49,6 +56,10 @@ def build_plan(
     `mode` "tryon": paint the garments onto fashion_model.photo instead of generating a new picture.
     `canny`: add a canny ControlNet unit for each garment that has an image.
     `samples`: how many images, seeds `seed`, `seed + 1`, ... (GenerationPlan.sample_seeds).
+    `mode` "warp": the garments' cut-outs warped onto the person, then refined at `strength`. The person is
+    fashion_model.photo (its photo_keypoints, else the pose's), or else a stage-1 plan of the fashion model in
+    plain base clothes (`person_preset`, `person_seed`: the same for every garment, so it is rendered once).
+    `garment_references`: warp: give the cut-outs to the preset's IP-Adapter (tryon always gives the photos).
     """
     picked = _check_inputs(garments, fashion_model, pose, scene)
     if style not in STYLES:
@@ -67,6 +78,29 @@ def build_plan(
     elif width is None or height is None:
         raise PlanError("width: give both width and height, or neither for a size chosen by the framing")
     tryon = _tryon(garments_in_order, fashion_model, pose) if mode == "tryon" else {}
+    units = (
+        ControlNetUnit(kind="openpose", keypoints=pose.keypoints, scale=1.0),
+        *(_canny_units(garments_in_order) if canny else ()),
+    )
+    if mode == "warp":
+        person_plan = None
+        if fashion_model.photo is None:
+            person_plan = GenerationPlan(
+                prompt=brief.prompt(outfit.base_clothes(shot), fashion_model, pose, scene, shot, style),
+                negative_prompt=brief.negative_prompt(outfit.base_clothes(shot), scene, shot, style),
+                width=width,
+                height=height,
+                steps=steps,
+                guidance_scale=guidance_scale,
+                sampler=sampler,
+                seed=seed if person_seed is None else person_seed,
+                preset=person_preset or preset,
+                controlnet_units=units[:1],
+            )
+        tryon = _warp(garments_in_order, fashion_model, pose, person_plan, strength)
+        units = (ControlNetUnit(kind="openpose", keypoints=tryon["person_keypoints"], scale=1.0), *units[1:])
+    if mode == "warp" and garment_references:
+        tryon["garment_references"] = tuple(dict.fromkeys(layer.cutout for layer in tryon["garment_layers"]))
     return GenerationPlan(
         prompt=brief.prompt(worn, fashion_model, pose, scene, shot, style),
         negative_prompt=brief.negative_prompt(worn, scene, shot, style),
@@ -77,10 +111,7 @@ def build_plan(
         sampler=sampler,
         seed=seed,
         preset=preset,
-        controlnet_units=(
-            ControlNetUnit(kind="openpose", keypoints=pose.keypoints, scale=1.0),
-            *(_canny_units(garments_in_order) if canny else ()),
-        ),
+        controlnet_units=units,
         mode=mode,
         samples=samples,
         **tryon,
@@ -151,4 +182,43 @@ def _tryon(garments: list[GarmentPick], fashion_model: FashionModelPick, pose: P
             category=categories, keypoints=pose.keypoints, sleeves=sleeves, dilation=MASK_DILATION, length=longest
         ),
         "garment_references": tuple(dict.fromkeys(g.image for g in garments if g.image is not None)),
+    }
+
+
+def _warp(
+    garments: list[GarmentPick],
+    fashion_model: FashionModelPick,
+    pose: PosePick,
+    person: GenerationPlan | None,
+    strength,
+) -> dict:
+    """The plan fields that warp `garments`' cut-outs onto the person and refine them."""
+    missing = [garment.name or garment.category for garment in garments if garment.cutout is None]
+    if missing:
+        raise PickError(f"garments: {', '.join(missing)} has no cut-out to warp; plan it with mode generate")
+    keypoints = pose.keypoints
+    if fashion_model.photo is not None and fashion_model.photo_keypoints is not None:
+        keypoints = fashion_model.photo_keypoints  # the body in the photo, not the pose picked for it
+    categories = tuple(dict.fromkeys(garment.category for garment in garments))
+    visible = {name for name, point in zip(OPENPOSE_KEYPOINTS, keypoints, strict=True) if point[2]}
+    if not visible & set(hems.needed_keypoints(categories)):
+        needed = ", ".join(hems.needed_keypoints(categories))
+        raise PickError(f"pose: warping a {' and '.join(categories)} needs one of {needed} in frame")
+    layers = tuple(
+        GarmentLayer(
+            cutout=garment.cutout,
+            category=garment.category,
+            sleeves=garment.sleeve_length in SLEEVED
+            or (garment.category == "outerwear" and garment.sleeve_length != "sleeveless"),
+            length=garment.length,
+        )
+        for garment in garments
+    )
+    return {
+        "init_image": fashion_model.photo,
+        "person": person,
+        "person_keypoints": keypoints,
+        "garment_layers": layers,
+        "strength": strength,
+        "mask_dilation": MASK_DILATION,
     }

@@ -169,6 +169,11 @@ def fillers(categories: set[str], shot: str) -> list[Worn]:
     return found
 
 
+def base_clothes(shot: str) -> list[Worn]:
+    """What the stage-1 person wears under every garment: plain, fitted, neutral, so any garment covers it."""
+    return fillers(set(), shot)
+
+
 def layered(outfit: list[Worn]) -> list[Worn]:
     # Stable sort: two tops stay in the order the merchant layered them.
     return sorted(outfit, key=lambda worn: CATEGORY_ORDER.index(worn.category))

@@ -58,6 +58,7 @@ class GarmentPick:
     sleeve_length: str = ""
     keywords: tuple[str, ...] = ()  # merchant text: untrusted; the builder cleans and caps them
     image: ImageRef | None = None  # the garment photo: IP-Adapter reference, canny edges
+    cutout: ImageRef | None = None  # the garment cut out of its photo (RGBA): what the warp puts on the person
 
     def __post_init__(self):
         _check_choice("garment.category", self.category, GARMENT_CATEGORIES, blank=False)
@@ -77,6 +78,7 @@ class GarmentPick:
                 raise PickError(f"garment.keywords: expected text, got {type(keyword).__name__}")
         object.__setattr__(self, "keywords", tuple(self.keywords))
         _check_image("garment.image", self.image)
+        _check_image("garment.cutout", self.cutout)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class FashionModelPick:
     hair: str = ""
     expression: str = ""
     photo: ImageRef | None = None  # a photo of the fashion model: what try-on mode paints the garments onto
+    # Where the body is in the photo (detected or set by the merchant), on the pose canvas; None: unknown
+    photo_keypoints: tuple[Keypoint, ...] | None = None
 
     def __post_init__(self):
         for name, choices in (
@@ -99,6 +103,10 @@ class FashionModelPick:
             _check_choice(f"fashion_model.{name}", getattr(self, name), choices, blank=False)
         _check_choice("fashion_model.expression", self.expression, EXPRESSIONS, blank=True)
         _check_image("fashion_model.photo", self.photo)
+        if self.photo_keypoints is not None:
+            object.__setattr__(
+                self, "photo_keypoints", _keypoints("fashion_model.photo_keypoints", self.photo_keypoints)
+            )
 
 
 @dataclass(frozen=True)
@@ -107,20 +115,24 @@ class PosePick:
     keypoints: tuple[Keypoint, ...]
 
     def __post_init__(self):
-        if len(self.keypoints) != len(OPENPOSE_KEYPOINTS):
-            raise PickError(
-                f"pose.keypoints: expected {len(OPENPOSE_KEYPOINTS)} OpenPose keypoints, got {len(self.keypoints)}"
-            )
-        points = []
-        for name, point in zip(OPENPOSE_KEYPOINTS, self.keypoints, strict=True):
-            if not isinstance(point, Sequence) or len(point) != 3 or not all(_is_number(value) for value in point[:2]):
-                raise PickError(f"pose.keypoints.{name}: {point!r} is not (x, y, visible)")
-            x, y, visible = float(point[0]), float(point[1]), bool(point[2])
-            if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                raise PickError(f"pose.keypoints.{name}: ({x}, {y}) is outside 0..1")
-            points.append((x, y, visible))
-        # Canonical (float, float, bool) tuples: 0 and 0.0, or lists and tuples, must not fingerprint differently.
-        object.__setattr__(self, "keypoints", tuple(points))
+        object.__setattr__(self, "keypoints", _keypoints("pose.keypoints", self.keypoints))
+
+
+def _keypoints(field: str, keypoints) -> tuple[Keypoint, ...]:
+    if isinstance(keypoints, str) or not isinstance(keypoints, Sequence):
+        raise PickError(f"{field}: expected {len(OPENPOSE_KEYPOINTS)} OpenPose keypoints")
+    if len(keypoints) != len(OPENPOSE_KEYPOINTS):
+        raise PickError(f"{field}: expected {len(OPENPOSE_KEYPOINTS)} OpenPose keypoints, got {len(keypoints)}")
+    points = []
+    for name, point in zip(OPENPOSE_KEYPOINTS, keypoints, strict=True):
+        if not isinstance(point, Sequence) or len(point) != 3 or not all(_is_number(value) for value in point[:2]):
+            raise PickError(f"{field}.{name}: {point!r} is not (x, y, visible)")
+        x, y, visible = float(point[0]), float(point[1]), bool(point[2])
+        if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
+            raise PickError(f"{field}.{name}: ({x}, {y}) is outside 0..1")
+        points.append((x, y, visible))
+    # Canonical (float, float, bool) tuples: 0 and 0.0, or lists and tuples, must not fingerprint differently.
+    return tuple(points)
 
 
 def _is_number(value) -> bool:

@@ -19,14 +19,30 @@ from prompts.image_ref import ImageRef
 from prompts.picks import Keypoint
 from prompts.vocabulary import GARMENT_CATEGORIES, LENGTHS, OPENPOSE_KEYPOINTS
 
-__all__ = ["MAX_SAMPLES", "PLAN_MODES", "ControlNetUnit", "GenerationPlan", "ImageRef", "InpaintMask", "PlanError"]
+__all__ = [
+    "MAX_SAMPLES",
+    "PLAN_MODES",
+    "ControlNetUnit",
+    "GarmentLayer",
+    "GenerationPlan",
+    "ImageRef",
+    "InpaintMask",
+    "PlanError",
+]
 
 PLAN_VERSION = 1  # new fields have defaults, so version-1 JSON from before them still loads
-PLAN_MODES = ("generate", "tryon", "refine")
+# "warp": the garments' own cut-outs warped onto a person by keypoints (the draft), then refined by inpainting
+PLAN_MODES = ("generate", "tryon", "refine", "warp")
 MAX_SAMPLES = 4  # images per plan; more belongs in a batch of plans, not one denoising batch
 # Fields added after plans were first stored, with their defaults: at the default a field is left out
 # of the fingerprint, so a stored plan from before it still finds its finished images.
-LATER_FIELD_DEFAULTS = {"samples": 1}
+LATER_FIELD_DEFAULTS = {
+    "samples": 1,
+    "person": None,
+    "person_keypoints": [],
+    "garment_layers": [],
+    "mask_dilation": 0.02,
+}
 CONTROLNET_KINDS = ("openpose", "canny")
 MASK_CATEGORIES = (*GARMENT_CATEGORIES, "outfit")  # "outfit": everything from the collar to the ankles
 MAX_DILATION = 0.25
@@ -104,6 +120,28 @@ class InpaintMask:
 
 
 @dataclass(frozen=True)
+class GarmentLayer:
+    """One garment of a warp plan: its cut-out (RGBA, garment on transparency) and how it is worn."""
+
+    cutout: ImageRef
+    category: str
+    sleeves: bool = False  # the cut-out has sleeves that follow the arms
+    length: str = ""  # where its hem falls (LENGTHS); "" for its category's usual
+
+    def __post_init__(self):
+        cutout = ImageRef.from_value("garment_layers.cutout", self.cutout)
+        if cutout is None:
+            raise PlanError("garment_layers.cutout: every layer needs the garment's cut-out")
+        object.__setattr__(self, "cutout", cutout)
+        if self.category not in GARMENT_CATEGORIES:
+            raise PlanError(f"garment_layers.category: {self.category!r} is not one of {', '.join(GARMENT_CATEGORIES)}")
+        if not isinstance(self.sleeves, bool):
+            raise PlanError(f"garment_layers.sleeves: {self.sleeves!r} is not true or false")
+        if self.length and self.length not in LENGTHS:
+            raise PlanError(f"garment_layers.length: {self.length!r} is not one of {', '.join(LENGTHS)}")
+
+
+@dataclass(frozen=True)
 class ControlNetUnit:
     """One ControlNet conditioning: its kind, how to make its image, and how strongly it steers."""
 
@@ -174,6 +212,13 @@ class GenerationPlan:
     inpaint_mask: InpaintMask | None = None  # tryon: where to paint (mask_image at the plan's size)
     strength: float = 1.0  # how far init_image is noised: 1 repaints fully, lower keeps more of it
     samples: int = 1  # images rendered together; image i has seed + i, as A1111's batch size does
+    # warp: the person the garments go on is init_image (the fashion model's photo) or `person`, a generate plan
+    # rendered first (stage 1) and cached by its own fingerprint; render() takes its pixels as
+    # images[person.fingerprint]. Strength 0 keeps the draft as it is.
+    person: "GenerationPlan | None" = None
+    person_keypoints: tuple[Keypoint, ...] = ()  # warp: the person's body, on the pose canvas
+    garment_layers: tuple[GarmentLayer, ...] = ()  # warp: the garments, in any order (layered by category)
+    mask_dilation: float = 0.02  # warp: the refined region is the warped garments grown by this much of the width
 
     def __post_init__(self):
         for name in ("prompt", "negative_prompt", "sampler", "preset"):
@@ -215,11 +260,14 @@ class GenerationPlan:
         if self.inpaint_mask is not None and not isinstance(self.inpaint_mask, InpaintMask):
             raise PlanError(f"inpaint_mask: expected an InpaintMask, got {type(self.inpaint_mask).__name__}")
         strength = _number("strength", self.strength)
-        if not 0 < strength <= 1:
+        if self.mode == "warp" and not 0 <= strength <= 1:
+            raise PlanError(f"strength: {strength!r} must be from 0 (the draft as it is) to 1")
+        if self.mode != "warp" and not 0 < strength <= 1:
             raise PlanError(f"strength: {strength!r} must be above 0 and at most 1")
         object.__setattr__(self, "strength", strength)
+        self._check_warp()
         # What a mode does not use is refused rather than ignored: it would change the fingerprint, not the image.
-        if self.mode != "generate" and self.init_image is None:
+        if self.mode not in ("generate", "warp") and self.init_image is None:
             raise PlanError(f"init_image: a {self.mode} plan needs the image to start from")
         if self.mode == "tryon" and self.inpaint_mask is None:
             raise PlanError("inpaint_mask: a tryon plan needs the region to repaint")
@@ -230,6 +278,46 @@ class GenerationPlan:
         if self.mode == "generate" and strength != 1:
             raise PlanError(f"strength: {strength!r} needs an init_image; a generate plan always has 1")
 
+    def _check_warp(self) -> None:
+        person = self.person
+        if isinstance(person, Mapping):
+            person = GenerationPlan.from_dict(person)
+        if person is not None and not isinstance(person, GenerationPlan):
+            raise PlanError(f"person: expected a GenerationPlan, got {type(person).__name__}")
+        object.__setattr__(self, "person", person)
+        layers = self.garment_layers
+        if isinstance(layers, str | Mapping) or not isinstance(layers, list | tuple):
+            raise PlanError(f"garment_layers: expected a sequence of GarmentLayer, got {type(layers).__name__}")
+        layers = tuple(GarmentLayer(**layer) if isinstance(layer, Mapping) else layer for layer in layers)
+        for index, layer in enumerate(layers):
+            if not isinstance(layer, GarmentLayer):
+                raise PlanError(f"garment_layers[{index}]: expected a GarmentLayer, got {type(layer).__name__}")
+        object.__setattr__(self, "garment_layers", layers)
+        keypoints = _keypoints("person_keypoints", self.person_keypoints)
+        object.__setattr__(self, "person_keypoints", keypoints)
+        dilation = _number("mask_dilation", self.mask_dilation)
+        if not 0 <= dilation <= MAX_DILATION:
+            raise PlanError(f"mask_dilation: {dilation!r} must be from 0 to {MAX_DILATION}")
+        object.__setattr__(self, "mask_dilation", dilation)
+        if self.mode != "warp":
+            for name in ("person", "garment_layers", "person_keypoints"):
+                if getattr(self, name):
+                    raise PlanError(f"{name}: only a warp plan puts garments on a person, this one is {self.mode}")
+            return
+        if (self.init_image is None) == (person is None):
+            raise PlanError("person: a warp plan puts the garments on init_image (a photo) or person, exactly one")
+        if person is not None and person.mode != "generate":
+            raise PlanError(f"person.mode: the person is rendered by a generate plan, got {person.mode!r}")
+        if not layers:
+            raise PlanError("garment_layers: a warp plan needs at least one garment cut-out")
+        if len(keypoints) != len(OPENPOSE_KEYPOINTS) or not all(0 <= c <= 1 for p in keypoints for c in p[:2]):
+            raise PlanError(f"person_keypoints: expected {len(OPENPOSE_KEYPOINTS)} points within 0..1")
+
+    @property
+    def person_ref(self) -> str | None:
+        """The key of the stage-1 person's pixels in render()'s images: its plan's fingerprint."""
+        return self.person.fingerprint if self.person is not None else None
+
     @property
     def sample_seeds(self) -> tuple[int, ...]:
         """The seed of each image: seed, seed + 1, ... wrapping within 32 bits, so each can be asked for alone."""
@@ -238,7 +326,12 @@ class GenerationPlan:
     @property
     def image_refs(self) -> tuple[ImageRef, ...]:
         """Every image the engine needs, once each by sha256: what to load and pass to render."""
-        refs = [self.init_image, *self.garment_references, *(unit.image for unit in self.controlnet_units)]
+        refs = [
+            self.init_image,
+            *self.garment_references,
+            *(unit.image for unit in self.controlnet_units),
+            *(layer.cutout for layer in self.garment_layers),
+        ]
         return tuple({ref.sha256: ref for ref in refs if ref is not None}.values())
 
     def to_dict(self) -> dict:
@@ -257,6 +350,8 @@ class GenerationPlan:
             mask = data.pop("inpaint_mask", None)
             if isinstance(mask, dict):
                 mask = InpaintMask(**mask)
+            if isinstance(data.get("person"), dict):
+                data["person"] = cls.from_dict(data["person"])
             return cls(**data, controlnet_units=units, inpaint_mask=mask)
         except TypeError as error:
             raise PlanError(f"plan: {error}") from None

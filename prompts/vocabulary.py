@@ -65,4 +65,4 @@ TIMES_OF_DAY = ("morning", "midday", "afternoon", "sunset", "blue hour", "night"
 STYLES = ("studio", "lifestyle", "editorial")
 
 # What build_plan makes: a new picture, or the garments painted onto a fashion model's photo.
-BUILD_MODES = ("generate", "tryon")
+BUILD_MODES = ("generate", "tryon", "warp")
