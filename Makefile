@@ -6,14 +6,18 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 PORT ?= 8000
 # The preset this machine's worker loads; it consumes that preset's queue (tryon.<preset>) and the
-# default queue `tryon` (the sweeper, webhook deliveries: light tasks).
+# default queue `tryon` (the sweeper task). Webhook deliveries have a worker of their own (a threads pool
+# on tryon.webhooks), so a storefront that answers slowly never keeps a render waiting.
 TRYON_PRESET ?= sd15
 export TRYON_PRESET
-WORKER := $(PY) -m celery -A tryon worker --pool=solo --concurrency=1 --loglevel=INFO --queues=tryon,tryon.$(TRYON_PRESET)
+WORKER := $(PY) -m celery -A tryon worker --pool=solo --concurrency=1 --loglevel=INFO --queues=tryon,tryon.$(TRYON_PRESET) \
+	--hostname=render-$(TRYON_PRESET)@%h
+WEBHOOK_WORKER := $(PY) -m celery -A tryon worker --pool=threads --concurrency=8 --loglevel=INFO --queues=tryon.webhooks \
+	--hostname=webhooks@%h
 # glibc hands pages back between diffusion steps and speed swings ~8 % with it: keep them (see DESIGN.md).
 WORKER_ENV := MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=536870912
 
-.PHONY: run test lint format venv worker beat clean
+.PHONY: run test lint format venv worker webhook-worker beat clean
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
@@ -28,14 +32,20 @@ venv: $(INSTALLED)
 
 run: venv
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py tryon_demo
 	@echo "Shop: http://127.0.0.1:$(PORT)/   Merchant admin: http://127.0.0.1:$(PORT)/admin/ (login in var/demo-login.txt)"
+	@# The render worker is started again if it ends: past the hard time limit a hung render ends its process.
 	@trap 'kill 0' EXIT; \
-	  DJANGO_DEBUG=1 $(WORKER_ENV) $(WORKER) --beat & \
+	  while :; do DJANGO_DEBUG=1 $(WORKER_ENV) $(WORKER) --beat; echo "Render worker ended; restarting"; sleep 2; done & \
+	  DJANGO_DEBUG=1 $(WEBHOOK_WORKER) & \
 	  DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: venv
 	$(WORKER_ENV) $(WORKER)
+
+webhook-worker: venv
+	$(WEBHOOK_WORKER)
 
 beat: venv
 	$(PY) -m celery -A tryon beat --loglevel=INFO

@@ -42,3 +42,12 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value == "":
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_choice(name: str, choices: list[str], default: str) -> str:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value not in choices:
+        raise EnvError(f"{name}={value!r}: expected one of {', '.join(repr(choice) for choice in choices)}")
+    return value

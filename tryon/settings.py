@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from tryon.env import env_bool, env_int, env_list, env_str
+from tryon.env import EnvError, env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TRYON_VAR_DIR", str(BASE_DIR / "var")))
@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "tryon.jobs",
     "tryon.shop",
     "tryon.api",
+    "tryon.media",
+    "tryon.ratelimits",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +126,39 @@ if TRYON_S3_BUCKET := env_str("TRYON_S3_BUCKET"):
         },
     }
 
+# Files are never public at MEDIA_URL: pages and the API hand out signed, expiring URLs (tryon/media).
+# With a proxy in front, the app checks the signature and the proxy sends the file: "nginx" answers with
+# X-Accel-Redirect to TRYON_MEDIA_ACCEL_LOCATION (an `internal` location aliased to MEDIA_ROOT), "sendfile"
+# with X-Sendfile (Apache mod_xsendfile, lighttpd). On S3 the bucket's own presigned URLs are used.
+TRYON_MEDIA_ACCEL = env_choice("TRYON_MEDIA_ACCEL", ["", "nginx", "sendfile"], "")
+TRYON_MEDIA_ACCEL_LOCATION = env_str("TRYON_MEDIA_ACCEL_LOCATION", "/protected-media/")
+if not (TRYON_MEDIA_ACCEL_LOCATION.startswith("/") and TRYON_MEDIA_ACCEL_LOCATION.endswith("/")):
+    raise EnvError(f"TRYON_MEDIA_ACCEL_LOCATION={TRYON_MEDIA_ACCEL_LOCATION!r}: expected a path like /protected-media/")
+TRYON_MEDIA_URL_SECONDS = env_int("TRYON_MEDIA_URL_SECONDS", 3600, minimum=60)
+# Approved catalog images of a merchant with `public_catalog_images` on: long-lived URLs (S3 allows 7 days).
+TRYON_MEDIA_PUBLIC_URL_SECONDS = env_int("TRYON_MEDIA_PUBLIC_URL_SECONDS", 7 * 24 * 3600, minimum=60)
+
+# Shared by every web process: rate-limit counters (tryon/ratelimits), idempotency keys. Redis in production
+# (TRYON_CACHE_URL=redis://host:6379/1); otherwise a table in the database (`migrate` creates it).
+if TRYON_CACHE_URL := env_str("TRYON_CACHE_URL"):
+    if not TRYON_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise EnvError(f"TRYON_CACHE_URL={TRYON_CACHE_URL!r}: expected redis://, rediss:// or unix://")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TRYON_CACHE_URL,
+            "KEY_PREFIX": env_str("TRYON_CACHE_KEY_PREFIX", "tryon"),  # several apps may share one Redis
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tryon_cache"}}
+# Where rate-limit counters are counted, atomically: "cache" (Redis INCR) or "database" (UPDATE n = n + 1).
+TRYON_RATELIMIT_STORE = env_choice(
+    "TRYON_RATELIMIT_STORE", ["cache", "database"], "cache" if TRYON_CACHE_URL else "database"
+)
+if TRYON_RATELIMIT_STORE == "cache" and not TRYON_CACHE_URL:
+    raise EnvError("TRYON_RATELIMIT_STORE=cache needs TRYON_CACHE_URL (Redis): a database cache counts racily")
+
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
@@ -137,12 +172,15 @@ TRYON_UPLOAD_MAX_PIXELS = env_int("TRYON_UPLOAD_MAX_PIXELS", 40_000_000, minimum
 TRYON_IMAGE_MAX_SIDE = env_int("TRYON_IMAGE_MAX_SIDE", 2048, minimum=64)
 
 # Anonymous shoppers may start this many new renders per window, per session and per address
-# (already-rendered picks are free). Point CACHES at Redis when several web processes share the count.
+# (already-rendered picks are free), counted in the shared store above (every web process sees the count).
 TRYON_SHOP_RENDERS_PER_WINDOW = env_int("TRYON_SHOP_RENDERS_PER_WINDOW", 10, minimum=1)
 TRYON_SHOP_WINDOW_SECONDS = env_int("TRYON_SHOP_WINDOW_SECONDS", 600, minimum=1)
 
 # The engine: which preset renders try-ons (`tiny` works offline, with random weights).
 TRYON_PRESET = env_str("TRYON_PRESET", "sd15")
+# A render whose fidelity scores fail the quality gate is tried again with the next seeds this many times,
+# keeping the best image (presets with the gate off, such as the random-weight tiny ones, are never retried).
+TRYON_QUALITY_RETRIES = env_int("TRYON_QUALITY_RETRIES", 2, minimum=0)
 # Seconds between progress writes while a job renders; the last step is always written.
 TRYON_PROGRESS_INTERVAL = float(env_str("TRYON_PROGRESS_INTERVAL", "0.5"))
 
@@ -171,6 +209,20 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 TRYON_STALE_AFTER = env_int("TRYON_STALE_AFTER", 10 * 60, minimum=1)
 TRYON_MAX_ATTEMPTS = env_int("TRYON_MAX_ATTEMPTS", 3, minimum=1)
 TRYON_RESEND_AFTER = env_int("TRYON_RESEND_AFTER", 5 * 60, minimum=1)
+# Jobs always end (tryon/jobs/heartbeats.py, sweeper.py). A queued job's task is sent again at most
+# TRYON_MAX_RESENDS times, and only while a worker serving its preset is alive. A queued job whose preset
+# no worker has served for TRYON_QUEUE_TIMEOUT seconds fails with that reason.
+TRYON_MAX_RESENDS = env_int("TRYON_MAX_RESENDS", 3, minimum=0)
+TRYON_QUEUE_TIMEOUT = env_int("TRYON_QUEUE_TIMEOUT", 15 * 60, minimum=1)
+# Every worker records its presets every TRYON_WORKER_HEARTBEAT seconds, and sweeps (one worker at a
+# time) every TRYON_WORKER_SWEEP_INTERVAL seconds and at start: recovery does not depend on beat.
+TRYON_WORKER_HEARTBEAT = env_int("TRYON_WORKER_HEARTBEAT", 30, minimum=1)
+TRYON_WORKER_SWEEP_INTERVAL = env_int("TRYON_WORKER_SWEEP_INTERVAL", 60, minimum=1)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    raise EnvError(
+        f"TRYON_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be below TRYON_HARD_TIME_LIMIT="
+        f"{CELERY_TASK_TIME_LIMIT}: the soft limit stops a render cleanly, the hard one ends its process."
+    )
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 LOGGING = {
@@ -197,7 +249,13 @@ def _env_rate(name: str, default: str) -> str:
 
 # Absolute URLs in webhook bodies, which have no request to take the host from.
 TRYON_PUBLIC_URL = env_str("TRYON_PUBLIC_URL", "http://127.0.0.1:8000")
+# Webhooks go out from their own queue (<TRYON_QUEUE>.webhooks) and worker, so a slow receiver never
+# delays a render. Seconds to connect, then to wait for an answer; after TRYON_WEBHOOK_BREAKER_AFTER
+# failures in a row an endpoint is paused TRYON_WEBHOOK_BREAKER_PAUSE seconds (its deliveries wait).
+TRYON_WEBHOOK_CONNECT_TIMEOUT = env_int("TRYON_WEBHOOK_CONNECT_TIMEOUT", 3, minimum=1)
 TRYON_WEBHOOK_TIMEOUT = env_int("TRYON_WEBHOOK_TIMEOUT", 10, minimum=1)
+TRYON_WEBHOOK_BREAKER_AFTER = env_int("TRYON_WEBHOOK_BREAKER_AFTER", 5, minimum=1)
+TRYON_WEBHOOK_BREAKER_PAUSE = env_int("TRYON_WEBHOOK_BREAKER_PAUSE", 10 * 60, minimum=1)
 TRYON_WEBHOOK_MAX_ATTEMPTS = env_int("TRYON_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 TRYON_WEBHOOK_RETRY_BASE_SECONDS = env_int("TRYON_WEBHOOK_RETRY_BASE_SECONDS", 10, minimum=1)
 # Below the Redis visibility timeout, so a waiting retry is not handed to a second worker.
@@ -211,7 +269,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tryon.api.auth.IsMerchantClient"],
-    # Budgets per API key; the cache is Django's default one (per process unless CACHES says otherwise).
+    # Budgets per API key, fixed windows counted in TRYON_RATELIMIT_STORE (shared by every web process).
     "DEFAULT_THROTTLE_CLASSES": ["tryon.api.throttling.StorefrontKeyThrottle"],
     "DEFAULT_THROTTLE_RATES": {
         "read": _env_rate("TRYON_API_READ_RATE", "600/min"),
@@ -219,7 +277,8 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_PAGINATION_CLASS": "tryon.api.pagination.Pagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's, bounded in depth, refusing NUL and lone surrogates; DATA_UPLOAD_MAX_MEMORY_SIZE bounds the size
+    "DEFAULT_PARSER_CLASSES": ["tryon.api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "tryon.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "tryon.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,7 +7,7 @@ admin.site.site_title = "Try-on"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("tryon.api.urls")),
+    # Signed links only (tryon/media/signing.py); nothing is served at MEDIA_URL, in DEBUG neither.
+    path("files/", include("tryon.media.urls")),
     path("", include("tryon.shop.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

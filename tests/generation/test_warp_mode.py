@@ -44,7 +44,8 @@ def test_at_strength_0_the_render_is_the_draft_pixel_for_pixel(warp_plan):
     assert np.array_equal(np.asarray(result.images[0]), np.asarray(draft.image))
     inside = np.asarray(draft.garment_mask) > 0
     assert inside.mean() > 0.05  # the dress is there to compare
-    assert "Try-on: warp" in result.parameters and "Denoising strength: 0.0" in result.parameters
+    assert 'Try-on: "warp, person: photo, garments: 1"' in result.parameters
+    assert "Denoising strength: 0.0" in result.parameters
 
 
 def test_refine_repaints_inside_the_warped_garment_and_keeps_the_person_outside(warp_plan):

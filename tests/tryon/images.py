@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 
-def photo_upload(*, size=(120, 80), colour="#c0392b", mode="RGB", fmt="JPEG", exif_orientation=None, name=None):
+def photo_upload(*, size=(384, 256), colour="#c0392b", mode="RGB", fmt="JPEG", exif_orientation=None, name=None):
     image = Image.new(mode, size, colour)
     buffer = io.BytesIO()
     options = {}

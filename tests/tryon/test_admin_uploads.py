@@ -11,6 +11,7 @@ from PIL import Image, ImageDraw
 from prompts.poses import POSE_LIBRARY
 from tests.factories import FashionModelFactory, GarmentFactory, PoseFactory, SceneFactory, StaffFactory
 from tests.tryon.images import photo_upload, raw_upload
+from tests.tryon.links import link_path
 from tryon.catalog.models import FashionModel, Garment, Pose, Scene
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +97,7 @@ def test_a_scene_picture_is_normalised_or_explained(client, staff):
     scene = Scene.objects.get(merchant=staff.merchant)
     with Image.open(scene.picture.path) as stored:
         assert (stored.format, stored.mode) == ("JPEG", "RGB")
-    assert f'src="{scene.picture.url}"' in client.get("/admin/catalog/scene/").content.decode()
+    assert f'src="{link_path(scene.picture)}?expires=' in client.get("/admin/catalog/scene/").content.decode()
 
 
 def test_scenes_without_a_picture_show_their_initials(client, staff):

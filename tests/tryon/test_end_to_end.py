@@ -10,6 +10,7 @@ from PIL import Image
 
 from tests.factories import shop_with_picks
 from tests.tryon.api.receiver import Receiver
+from tests.tryon.links import SignedLink
 from tests.tryon.worker import WorkerProcess
 from tryon.api.services import webhook_endpoint_create
 from tryon.api.signing import signature_verify
@@ -63,7 +64,7 @@ def test_a_shoppers_try_on_is_rendered_by_a_real_worker_and_lands_on_the_catalog
         assert f"Seed: {job.seed}" in png.info["parameters"]
     status = client.get(f"/shop/{merchant.slug}/tryons/{job.id}/status").json()
     assert status["status"] == "succeeded" and status["progress"] == 1.0
-    assert status["images"] == [image.file.url]
+    assert status["images"] == [SignedLink(image.file)]
 
     deadline = time.monotonic() + 60
     while not storefront.received and time.monotonic() < deadline:

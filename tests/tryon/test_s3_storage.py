@@ -5,7 +5,9 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -15,6 +17,7 @@ from tests.factories import shop_with_picks
 from tests.tryon.images import photo_upload
 from tryon.catalog.services import garment_create
 from tryon.jobs.services import tryon_job_create, tryon_job_render
+from tryon.media.signing import signed_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 BUCKET = "tryon-media"
@@ -78,7 +81,14 @@ def test_a_garment_and_its_try_on_are_stored_in_the_bucket_and_served_by_signed_
     assert job.status == "succeeded", job.error
     image = job.images.get()
     assert {garment.image.name, image.file.name} <= set(stored_keys(bucket_storage))
-    url = image.file.url
+    url = signed_url(image.file, ttl=120)  # what pages and the API hand out: the bucket's presigned URL
     assert url.startswith(bucket_storage.meta.endpoint_url) and "Signature=" in url
+    query = parse_qs(urlsplit(url).query)  # SigV4 says how long it lives, SigV2 until when
+    lifetime = int(query["X-Amz-Expires"][0]) if "X-Amz-Expires" in query else int(query["Expires"][0]) - time.time()
+    assert 60 < lifetime <= 120
     with urllib.request.urlopen(url) as response, Image.open(response) as png:
         assert png.format == "PNG" and png.info["parameters"] == image.parameters
+    unsigned = url.split("?")[0]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(unsigned)
+    assert refused.value.code == 403  # the bucket is private: only presigned URLs open

@@ -4,6 +4,7 @@ a shopper never sees someone else's try-on, and merchant staff never see another
 import pytest
 
 from tests.factories import GarmentFactory, StaffFactory, shop_with_picks
+from tests.tryon.links import link_path
 from tryon.jobs.models import TryOnJob
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +27,7 @@ def test_a_shopper_tries_a_product_on_and_sees_the_result(client, django_capture
     assert pressed["Location"] == f"/shop/{merchant.slug}/tryons/{job.id}/"
     assert job.status == "succeeded", job.error
     result_page = client.get(pressed["Location"])
-    image_url = job.images.get().file.url
+    image_url = link_path(job.images.get().file)
     assert image_url in result_page.content.decode()
     status = client.get(f"/shop/{merchant.slug}/tryons/{job.id}/status").json()
     assert status == {

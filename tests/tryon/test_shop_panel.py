@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 
 from tests.factories import PoseFactory, SceneFactory, shop_with_picks
 from tests.tryon.images import photo_upload
+from tests.tryon.links import link_path
 from tryon.jobs.models import TryOnJob
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +45,7 @@ def test_a_scene_with_a_picture_shows_it_and_one_without_shows_a_card_of_its_lig
 
     page = client.get(product_url(shop)).content.decode()
 
-    assert f'<img class="pick-scene-photo" src="{shop["scene"].picture.url}"' in page
+    assert f'<img class="pick-scene-photo" src="{link_path(shop["scene"].picture)}?expires=' in page
     assert "pick-card tone-golden-hour" in page and page.count("pick-scene-photo") == 1
 
 

@@ -27,13 +27,13 @@ def upload(merchant, image, **fields):
 
 def test_a_sideways_phone_photo_is_stored_upright_as_rgb_jpeg():
     # EXIF orientation 6: the camera was held sideways, the pixels are stored rotated.
-    garment = upload(MerchantFactory(), photo_upload(size=(120, 80), exif_orientation=6))
+    garment = upload(MerchantFactory(), photo_upload(size=(384, 256), exif_orientation=6))
 
     with Image.open(garment.image.path) as stored:
         assert stored.format == "JPEG"
         assert stored.mode == "RGB"
-        assert stored.size == (80, 120)
-    assert (garment.image_width, garment.image_height) == (80, 120)
+        assert stored.size == (256, 384)
+    assert (garment.image_width, garment.image_height) == (256, 384)
     assert len(garment.image_sha256) == 64
 
 
@@ -46,7 +46,7 @@ def test_a_cut_out_png_gets_a_white_background_not_a_black_one():
 
 def test_a_huge_photo_is_scaled_down_to_the_configured_longest_side(settings):
     settings.TRYON_IMAGE_MAX_SIDE = 100
-    garment = upload(MerchantFactory(), photo_upload(size=(400, 200)))
+    garment = upload(MerchantFactory(), photo_upload(size=(800, 400)))
 
     assert (garment.image_width, garment.image_height) == (100, 50)
 
@@ -83,9 +83,9 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_decoded(settings):
 def test_a_decompression_bomb_is_refused_from_its_header(settings):
     settings.TRYON_UPLOAD_MAX_PIXELS = 10_000
     with pytest.raises(ValidationError) as refused:
-        upload(MerchantFactory(), photo_upload(size=(200, 200)))
+        upload(MerchantFactory(), photo_upload(size=(300, 300)))
 
-    assert "200x200 pixels" in refused.value.message_dict["image"][0]
+    assert "300x300 pixels" in refused.value.message_dict["image"][0]
 
 
 def test_a_bad_colour_is_refused_by_name_and_the_photo_is_not_kept():

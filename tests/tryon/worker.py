@@ -36,24 +36,29 @@ def env_for_test_database() -> dict:
     }
 
 
-def worker_queues() -> str:
-    """What a worker of the test preset consumes: its preset's queue and the default queue (sweeper, webhooks)."""
+def worker_queues(*, webhooks: bool = True) -> str:
+    """What a worker of the test preset consumes: its preset's queue and the default queue (the sweeper),
+    and, unless a test starts a webhook worker of its own, the webhook queue (one worker does it all)."""
+    from tryon.celery import webhook_queue
     from tryon.jobs.services import job_queue
 
-    return f"{settings.CELERY_TASK_DEFAULT_QUEUE},{job_queue(settings.TRYON_PRESET)}"
+    queues = [settings.CELERY_TASK_DEFAULT_QUEUE, job_queue(settings.TRYON_PRESET)]
+    return ",".join(queues + [webhook_queue()] * webhooks)
 
 
 class WorkerProcess:
-    def __init__(self, log_dir: Path, env: dict, queue: str):
+    def __init__(self, log_dir: Path, env: dict, queue: str, *, pool: str = "solo", launcher: str = "celery"):
+        """`launcher`: the module run as `python -m`; a test may name one that patches the worker first."""
         self.log_path = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
         self.env = {**env, **ALLOCATOR_ENV}
         self.queue = queue
+        self.pool, self.launcher = pool, launcher
         self.process = None
 
     def start(self) -> "WorkerProcess":
         command = [
-            sys.executable, "-m", "celery", "-A", "tryon", "worker",
-            "--pool=solo", "--loglevel=INFO", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h", f"--queues={self.queue}",
+            sys.executable, "-m", self.launcher, "-A", "tryon", "worker",
+            f"--pool={self.pool}", "--loglevel=INFO", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h", f"--queues={self.queue}",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         with open(self.log_path, "wb") as log:

@@ -8,6 +8,8 @@
 import logging
 import math
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -83,6 +85,13 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, JobStateError):
         exc = ApiError(status.HTTP_409_CONFLICT, "conflict", str(exc))
+    elif isinstance(exc, RequestDataTooBig):  # Django refuses to read the body (DATA_UPLOAD_MAX_MEMORY_SIZE)
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = ApiError(
+            status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            "payload_too_large",
+            f"The request body is larger than the limit of {limit} bytes ({limit / 1024 / 1024:.1f} MB).",
+        )
     field = getattr(exc, "field", None)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(str(exc) or "Not found.")

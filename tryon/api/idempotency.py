@@ -91,6 +91,9 @@ def idempotent(post):
         except _NotStored as not_stored:
             idempotency_record_discard(record=record)  # a server error: let the client try again
             return not_stored.response
+        except Exception:
+            idempotency_record_discard(record=record)  # the response could not be stored: the key stays free
+            raise
         return response
 
     wrapper.idempotent = True

@@ -64,6 +64,10 @@ class WebhookEndpoint(models.Model):
     events = models.JSONField(default=list, help_text="Event types sent to this endpoint")
     description = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The circuit breaker (tryon.api.services): after TRYON_WEBHOOK_BREAKER_AFTER failures in a row the
+    # endpoint is paused; its deliveries stay pending and wait, then one probe decides whether it is back.
+    failures_in_a_row = models.PositiveIntegerField(default=0)
+    paused_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -19,6 +19,7 @@ from tryon.api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from tryon.api.routing import MAX_ID
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.jobs.models import GeneratedImage, TryOnBatch, TryOnJob
+from tryon.media.signing import catalog_image_url, signed_url
 
 
 def absolute_url(context: dict, url: str) -> str:
@@ -30,13 +31,13 @@ def absolute_url(context: dict, url: str) -> str:
 
 @extend_schema_field(OpenApiTypes.URI)
 class FileUrlField(serializers.Field):
-    """An uploaded or generated file as an absolute URL; null when there is no file."""
+    """An uploaded or generated file as an absolute, signed URL that expires; null when there is no file."""
 
     def __init__(self, **kwargs):
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, file):
-        return absolute_url(self.context, file.url) if file else None
+        return absolute_url(self.context, signed_url(file)) if file else None
 
     def get_attribute(self, instance):
         return super().get_attribute(instance) or None
@@ -49,8 +50,21 @@ def ids_field(**kwargs):
 # --- Catalog ---
 
 
+@extend_schema_field(OpenApiTypes.URI)
+class CatalogImageUrlField(serializers.Field):
+    """An approved render: long-lived when its merchant publishes catalog images, else short-lived like the rest."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, image):
+        if merchant := self.context.get("merchant"):
+            return absolute_url(self.context, catalog_image_url(image, merchant=merchant))
+        return absolute_url(self.context, signed_url(image.file))
+
+
 class GalleryImageOutput(serializers.ModelSerializer):
-    url = FileUrlField(source="file")
+    url = CatalogImageUrlField(help_text="Signed; expires. Fetch it again from the API rather than storing it.")
 
     class Meta:
         model = GeneratedImage
@@ -153,6 +167,12 @@ class TryOnCreateInput(serializers.Serializer):
         help_text="Images to render together; image i has seed + i (wrapping within 32 bits), so any one can be "
         "asked for again alone with samples 1.",
     )
+    method = serializers.ChoiceField(
+        choices=["warp", "text"],
+        default="warp",
+        help_text="warp: each garment's own photo, cut out and warped onto the person (shown at once as draft_url), "
+        "then refined; text: the garments drawn from their descriptions.",
+    )
 
 
 class TryOnListFilter(serializers.Serializer):
@@ -161,12 +181,27 @@ class TryOnListFilter(serializers.Serializer):
     created_after = serializers.DateTimeField(required=False, help_text="ISO 8601, e.g. 2026-01-31T12:00:00Z.")
 
 
+class FidelityScoresOutput(serializers.Serializer):
+    colour_delta_e_median = serializers.FloatField(help_text="CIEDE2000 to the garment's colours; under ~3 is close.")
+    colour_delta_e_p90 = serializers.FloatField()
+    pattern_ssim = serializers.FloatField(help_text="Structural similarity to the warped garment, -1 to 1.")
+    edge_agreement = serializers.FloatField(help_text="0 to 1: prints and stripes run the same way.")
+    coverage = serializers.FloatField(help_text="0 to 1: share of the garment's region showing its colours.")
+    leakage = serializers.FloatField(help_text="0 to 1: garment colour spilling outside its region.")
+    pose_error = serializers.FloatField(allow_null=True, help_text="Null where no keypoint detector is installed.")
+    pose_note = serializers.CharField(allow_blank=True)
+
+
 class TryOnImageOutput(serializers.ModelSerializer):
     url = FileUrlField(source="file")
+    scores = FidelityScoresOutput(allow_null=True, help_text="Fidelity to the garment; null where not measurable.")
+    quality_failures = serializers.ListField(
+        child=serializers.CharField(), help_text="Thresholds of the quality gate this image missed; [] when it passed."
+    )
 
     class Meta:
         model = GeneratedImage
-        fields = ["index", "url", "width", "height", "seed", "parameters"]
+        fields = ["index", "url", "width", "height", "seed", "parameters", "scores", "quality_failures", "attempt"]
         read_only_fields = fields
         extra_kwargs = {"parameters": {"help_text": "AUTOMATIC1111-style infotext of this image."}}
 
@@ -201,6 +236,12 @@ class TryOnOutput(serializers.ModelSerializer):
         read_only=True, min_value=1, max_value=MAX_SAMPLES, help_text="Images this try-on renders."
     )
     images = TryOnImageOutput(many=True, read_only=True)
+    draft_url = FileUrlField(
+        source="draft",
+        allow_null=True,
+        help_text="The garments warped onto the person, ready at once; the images replace it when done.",
+    )
+    quality_retries = serializers.SerializerMethodField(help_text="Attempts past the first the quality gate asked for.")
     parameters = serializers.SerializerMethodField(help_text="AUTOMATIC1111-style infotext of the first image.")
     garment_ids = serializers.PrimaryKeyRelatedField(source="garments", many=True, read_only=True)
     timings = TryOnTimingsOutput(source="*")
@@ -209,11 +250,15 @@ class TryOnOutput(serializers.ModelSerializer):
     class Meta:
         model = TryOnJob
         fields = [
-            "id", "status", "progress", "steps", "cancel_requested", "error", "images", "parameters",
+            "id", "status", "progress", "steps", "cancel_requested", "error", "notice", "draft_url", "images",
+            "quality_retries", "parameters",
             "preset", "seed", "samples", "catalog_item_id", "garment_ids", "fashion_model_id", "pose_id", "scene_id",
             "timings", "links",
         ]  # fmt: skip
         read_only_fields = fields
+
+    def get_quality_retries(self, job) -> int:
+        return max(0, len(job.quality_attempts) - 1)
 
     def get_parameters(self, job) -> str | None:
         first = next(iter(job.images.all()), None)  # images come in index order (Meta.ordering)

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from tryon.api.keys import key_generate, key_parse, secret_hash
@@ -225,23 +225,75 @@ def _send(delivery: WebhookDelivery) -> requests.Response:
             "Tryon-Event": delivery.event,
             "Tryon-Delivery": str(delivery.pk),
         },
-        timeout=settings.TRYON_WEBHOOK_TIMEOUT,
+        # Short and bounded: connecting, then each wait for the answer's bytes (tryon.settings).
+        timeout=(settings.TRYON_WEBHOOK_CONNECT_TIMEOUT, settings.TRYON_WEBHOOK_TIMEOUT),
         allow_redirects=False,  # a redirect could point anywhere, including back inside
     )
+
+
+def _endpoint_wait_seconds(endpoint_id: int) -> float:
+    """How long the endpoint stays paused from now; 0 when it is not."""
+    paused_until = WebhookEndpoint.objects.filter(pk=endpoint_id).values_list("paused_until", flat=True).first()
+    return max(0.0, (paused_until - timezone.now()).total_seconds()) if paused_until else 0.0
 
 
 def _retry_delay(attempt: int) -> float:
     return min(settings.TRYON_WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt - 1), settings.TRYON_WEBHOOK_RETRY_MAX_SECONDS)
 
 
+def _endpoint_wait(endpoint: WebhookEndpoint) -> float | None:
+    """Seconds a delivery to `endpoint` must wait because the endpoint is paused; None: send now.
+
+    Once a pause ends, one delivery probes: it wins a conditional UPDATE that pauses the endpoint for as
+    long as the attempt may take, and the endpoint's other deliveries wait for its outcome.
+    """
+    now = timezone.now()
+    if endpoint.paused_until and endpoint.paused_until > now:
+        return (endpoint.paused_until - now).total_seconds()
+    if endpoint.failures_in_a_row < settings.TRYON_WEBHOOK_BREAKER_AFTER:
+        return None
+    probe = settings.TRYON_WEBHOOK_CONNECT_TIMEOUT + settings.TRYON_WEBHOOK_TIMEOUT + 5
+    free = Q(paused_until__isnull=True) | Q(paused_until__lte=now)
+    won = WebhookEndpoint.objects.filter(free, pk=endpoint.pk).update(paused_until=now + timedelta(seconds=probe))
+    return None if won else float(probe)
+
+
+def _endpoint_record(endpoint: WebhookEndpoint, *, answered: bool) -> None:
+    """An answer of any kind closes the breaker; a network error, 5xx, 408 or 429 counts towards opening it."""
+    if answered:
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).exclude(failures_in_a_row=0, paused_until=None).update(
+            failures_in_a_row=0, paused_until=None
+        )
+        return
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failures_in_a_row=F("failures_in_a_row") + 1)
+    pause_until = timezone.now() + timedelta(seconds=settings.TRYON_WEBHOOK_BREAKER_PAUSE)
+    if WebhookEndpoint.objects.filter(pk=endpoint.pk, failures_in_a_row__gte=settings.TRYON_WEBHOOK_BREAKER_AFTER).update(
+        paused_until=pause_until
+    ):
+        logger.warning(
+            "Webhook endpoint #%s (%s) failed %s times in a row: paused until %s; its deliveries wait",
+            endpoint.pk,
+            endpoint.url,
+            settings.TRYON_WEBHOOK_BREAKER_AFTER,
+            pause_until,
+        )
+
+
 def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
     """Send a pending delivery once. Returns seconds to wait before the next attempt, or None when done.
 
     Network errors, 5xx, 408 and 429 are retried with exponential back-off; other answers are final.
+    An endpoint that failed TRYON_WEBHOOK_BREAKER_AFTER times in a row is paused: its deliveries are not
+    sent (nor counted as attempts) until the pause ends; the outbox keeps them pending meanwhile.
     """
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
         return None  # delivered, given up, or its endpoint was deleted
+    if (paused := _endpoint_wait(delivery.endpoint)) is not None:
+        WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
+            next_retry_at=timezone.now() + timedelta(seconds=paused)
+        )
+        return paused
     attempt = delivery.attempts + 1
     status_code, error, retryable = None, "", False
     try:
@@ -254,6 +306,8 @@ def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
         error = f"Refused: {refused}"
     except (requests.RequestException, OSError) as failure:
         error, retryable = f"{type(failure).__name__}: {failure}"[:500], True
+    if not error.startswith("Refused"):
+        _endpoint_record(delivery.endpoint, answered=status_code is not None and not retryable)
 
     now = timezone.now()
     update = {"attempts": attempt, "response_status": status_code, "last_error": error, "next_retry_at": None}
@@ -261,7 +315,7 @@ def webhook_delivery_attempt(*, delivery_id: int) -> float | None:
     if not error:
         update |= {"status": WebhookDelivery.Status.SUCCEEDED, "delivered_at": now}
     elif retryable and attempt < settings.TRYON_WEBHOOK_MAX_ATTEMPTS:
-        retry_in = _retry_delay(attempt)
+        retry_in = max(_retry_delay(attempt), _endpoint_wait_seconds(delivery.endpoint.pk))
         update["next_retry_at"] = now + timedelta(seconds=retry_in)
     else:
         update["status"] = WebhookDelivery.Status.FAILED

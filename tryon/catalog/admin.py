@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import path, reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from prompts.cutout import CutoutError
@@ -16,9 +17,11 @@ from tryon.catalog.admin_display import (
     thumbnail,
 )
 from tryon.catalog.admin_forms import CatalogItemForm, FashionModelForm, GarmentForm, PoseForm, SceneForm
-from tryon.catalog.cutouts import garment_preview_response, garment_previews
-from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
+from tryon.catalog.cutouts import garment_cutout_ensure, garment_preview_response, garment_previews
+from tryon.catalog.models import CatalogItem, FashionModel, Garment, KeypointSource, Pose, Scene
+from tryon.catalog.services import fashion_model_detect_keypoints, fashion_model_edit_keypoints
 from tryon.catalog.thumbnails import pose_thumbnail_response
+from tryon.jobs.admin_scores import image_scores
 from tryon.jobs.gallery import (
     generated_image_approve,
     generated_image_make_primary,
@@ -67,6 +70,10 @@ class GarmentAdmin(MerchantScopedAdmin):
             return f"No cut-out: {error}. A photo on a plain, contrasting background cuts out cleanly."
         return garment_cutout_pair(garment)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        garment_cutout_ensure(garment=obj)  # what every render warps onto the person: made once per photo
+
     def get_urls(self):
         view = self.admin_site.admin_view(self.cutout_view)
         route = "<int:object_id>/<str:kind>.png"
@@ -87,7 +94,7 @@ class CatalogItemAdmin(MerchantScopedAdmin):
     actions = [render_previews]
 
     class Media:
-        css = {"all": ["catalog/admin.css"]}
+        css = {"all": ["catalog/admin.css", "jobs/admin.css"]}  # jobs': the fidelity badges in the gallery
 
     def get_queryset(self, request):
         return (
@@ -130,6 +137,7 @@ class CatalogItemAdmin(MerchantScopedAdmin):
                 "image": image,
                 "state": review_state(image),
                 "picks": " · ".join(str(pick) for pick in (image.job.fashion_model, image.job.pose, image.job.scene)),
+                "fidelity": image_scores(image),
                 "urls": {
                     action: reverse("admin:catalog_catalogitem_gallery", args=[item.id, image.id, action])
                     for action in GALLERY_ACTIONS
@@ -165,17 +173,69 @@ class CatalogItemAdmin(MerchantScopedAdmin):
 @admin.register(FashionModel)
 class FashionModelAdmin(MerchantScopedAdmin):
     form = FashionModelForm
-    list_display = ["preview", "name", "gender_presentation", "age_range", "body_type", "skin_tone"]
+    list_display = ["preview", "name", "gender_presentation", "age_range", "body_type", "skin_tone", "keypoints"]
     list_display_links = ["name"]
-    readonly_fields = ["stored_photo"]
+    readonly_fields = ["stored_photo", "keypoints_status"]
+    actions = ["detect_keypoints"]
+
+    class Media:
+        css = {"all": ["catalog/admin.css"]}
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            field for field in super().get_fields(request, obj) if field not in ("photo_keypoints", "keypoints_status")
+        ]
+        if obj is None or not obj.reference_photo:
+            return fields  # keypoints mark the person in a stored photo: nothing to show before one is stored
+        return [*fields, "keypoints_status", "photo_keypoints"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if "reference_photo" in form.changed_data:
+            fashion_model_detect_keypoints(fashion_model=obj)
+        elif "photo_keypoints" in form.changed_data:
+            fashion_model_edit_keypoints(fashion_model=obj, keypoints=form.cleaned_data["photo_keypoints"])
+        else:
+            return
+        if obj.photo_keypoints_note:
+            self.message_user(request, f"{obj.name}: {obj.photo_keypoints_note}", messages.WARNING)
+
+    @admin.action(description="Detect body keypoints in the photos")
+    def detect_keypoints(self, request, queryset):
+        outcomes = {}
+        for fashion_model in queryset.exclude(reference_photo=""):
+            fashion_model_detect_keypoints(fashion_model=fashion_model)
+            outcome = fashion_model.photo_keypoints_note or "Keypoints detected."
+            outcomes.setdefault(outcome, []).append(fashion_model.name)
+        if not outcomes:
+            self.message_user(request, "None of these fashion models has a photo.", messages.WARNING)
+        for outcome, names in outcomes.items():
+            level = messages.WARNING if outcome != "Keypoints detected." else messages.SUCCESS
+            self.message_user(request, f"{', '.join(names)}: {outcome}", level)
 
     @admin.display(description="Photo")
     def preview(self, fashion_model):
         return fashion_model_thumbnail(fashion_model)
 
+    @admin.display(description="Keypoints", ordering="photo_keypoints_source")
+    def keypoints(self, fashion_model):
+        return fashion_model.get_photo_keypoints_source_display() if fashion_model.reference_photo else "—"
+
     @admin.display(description="Stored photo")
     def stored_photo(self, fashion_model):
         return thumbnail(fashion_model.reference_photo, 240, alt=f"{fashion_model.name}, as stored")
+
+    @admin.display(description="Keypoints found")
+    def keypoints_status(self, fashion_model):
+        source = fashion_model.get_photo_keypoints_source_display()
+        if not fashion_model.photo_keypoints_note:
+            return source if fashion_model.photo_keypoints_source else "—"
+        warn = fashion_model.photo_keypoints_source != KeypointSource.DETECTED
+        return format_html(
+            '<p class="tryon-keypoints-note{}" role="status">{}</p>',
+            " is-warning" if warn else "",
+            fashion_model.photo_keypoints_note,
+        )
 
 
 @admin.register(Pose)

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from tryon.catalog.thumbnails import pose_version
+from tryon.media.signing import signed_url
 
 
 def thumbnail(file, size=64, alt=""):
@@ -12,7 +13,7 @@ def thumbnail(file, size=64, alt=""):
         return "—"
     return format_html(
         '<img src="{}" alt="{}" class="tryon-thumb" style="height:{}px;width:auto;border-radius:4px">',
-        file.url,
+        signed_url(file),
         alt,
         size,
     )

@@ -6,8 +6,9 @@ from django.core.files.uploadedfile import UploadedFile
 
 from tryon.catalog.images import normalise_image_upload
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
-from tryon.catalog.services import validate_keypoints
+from tryon.catalog.services import validate_keypoints, validate_photo_keypoints
 from tryon.catalog.widgets import KeypointEditor
+from tryon.media.signing import signed_url
 
 PHOTO_HELP = "A JPEG, PNG or WebP photo."
 
@@ -57,11 +58,35 @@ class FashionModelForm(forms.ModelForm):
         model = FashionModel
         fields = [
             "merchant", "name", "gender_presentation", "age_range", "body_type", "skin_tone",
-            "hair", "expression", "reference_photo",
+            "hair", "expression", "reference_photo", "photo_keypoints",
         ]  # fmt: skip
+        labels = {"photo_keypoints": "Body keypoints in the photo"}
+        help_texts = {
+            "photo_keypoints": "Where the person's joints are in the photo: garments are warped onto them. "
+            "Detected when a photo is uploaded; drag a joint to correct it. Empty the JSON to detect again."
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "photo_keypoints" in self.fields:
+            photo = self.instance.reference_photo
+            self.fields["photo_keypoints"].widget = KeypointEditor(
+                background=signed_url(photo),
+                empty_text="No keypoints for this photo. Choose a library pose to start, then drag each joint "
+                "onto the person.",
+            )
 
     def clean_reference_photo(self):
         return normalised_photo(self, "reference_photo", "reference_photo_sha256")
+
+    def clean_photo_keypoints(self):
+        keypoints = self.cleaned_data["photo_keypoints"]
+        if keypoints is None:
+            return None
+        try:
+            return validate_photo_keypoints(keypoints)
+        except ValidationError as error:
+            raise errors_of(error, "photo_keypoints") from None
 
 
 class PoseForm(forms.ModelForm):

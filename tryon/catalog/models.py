@@ -43,6 +43,10 @@ def garment_upload_to(garment, filename):
     return f"garments/{garment.merchant_id}/{filename}"
 
 
+def garment_cutout_upload_to(garment, filename):
+    return f"garments/{garment.merchant_id}/cutouts/{filename}"
+
+
 def fashion_model_upload_to(fashion_model, filename):
     return f"fashion-models/{fashion_model.merchant_id}/{filename}"
 
@@ -66,6 +70,12 @@ class Garment(MerchantOwned):
     sleeve_length = models.CharField(max_length=20, blank=True, choices=_choices(SLEEVE_LENGTHS))
     keywords = models.CharField(max_length=300, blank=True, help_text="Comma-separated, e.g. breathable, summer")
     description = models.TextField(max_length=2000, blank=True)
+    # The garment cut out of its photo (RGBA PNG): what renders warp onto the person. Made once per photo
+    # (tryon.catalog.cutouts); a photo without a plain background has none, and cutout_error says why.
+    cutout = models.ImageField(upload_to=garment_cutout_upload_to, blank=True, editable=False)
+    cutout_sha256 = models.CharField(max_length=64, editable=False, blank=True)
+    cutout_of = models.CharField(max_length=64, editable=False, blank=True, help_text="sha256 of the photo cut out")
+    cutout_error = models.CharField(max_length=300, editable=False, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -90,6 +100,15 @@ class CatalogItem(MerchantOwned):
         return f"{self.title} ({self.sku})"
 
 
+class KeypointSource(models.TextChoices):
+    """Where a fashion model's photo keypoints came from."""
+
+    NONE = "", "None"
+    DETECTED = "detected", "Detected in the photo"
+    EDITED = "edited", "Corrected by the merchant"
+    POSE = "pose", "No detector: renders use the picked pose"
+
+
 class FashionModel(MerchantOwned):
     """The person clothes are shown on, described by what a prompt needs."""
 
@@ -102,6 +121,13 @@ class FashionModel(MerchantOwned):
     expression = models.CharField(max_length=20, blank=True, choices=_choices(EXPRESSIONS))
     reference_photo = models.ImageField(upload_to=fashion_model_upload_to, blank=True)
     reference_photo_sha256 = models.CharField(max_length=64, editable=False, blank=True)
+    # The person's own body in the reference photo, which garments are warped onto: 18 OpenPose
+    # [x, y, visible], x and y fractions of the pose canvas the photo is letterboxed into.
+    photo_keypoints = models.JSONField(null=True, blank=True)
+    photo_keypoints_source = models.CharField(
+        max_length=10, choices=KeypointSource.choices, blank=True, default=KeypointSource.NONE
+    )
+    photo_keypoints_note = models.CharField(max_length=300, blank=True)  # why there are none, for the merchant
 
     class Meta:
         ordering = ["name", "id"]

@@ -1,7 +1,8 @@
 """Catalog rows as the prompt builder's picks."""
 
 from prompts import FashionModelPick, GarmentPick, ImageRef, PosePick, ScenePick
-from tryon.catalog.models import FashionModel, Garment, Pose, Scene
+from prompts.picks import Keypoint
+from tryon.catalog.models import FashionModel, Garment, KeypointSource, Pose, Scene
 
 
 def garment_pick(garment: Garment) -> GarmentPick:
@@ -17,6 +18,7 @@ def garment_pick(garment: Garment) -> GarmentPick:
         sleeve_length=garment.sleeve_length,
         keywords=tuple(word.strip() for word in garment.keywords.split(",") if word.strip()),
         image=ImageRef(name=garment.image.name, sha256=garment.image_sha256) if garment.image_sha256 else None,
+        cutout=ImageRef(name=garment.cutout.name, sha256=garment.cutout_sha256) if garment.cutout_sha256 else None,
     )
 
 
@@ -30,7 +32,17 @@ def fashion_model_pick(fashion_model: FashionModel) -> FashionModelPick:
         hair=fashion_model.hair,
         expression=fashion_model.expression,
         photo=ImageRef(name=photo.name, sha256=fashion_model.reference_photo_sha256) if photo else None,
+        photo_keypoints=fashion_model_keypoints(fashion_model),
     )
+
+
+def fashion_model_keypoints(fashion_model: FashionModel) -> tuple[Keypoint, ...] | None:
+    """The person's own keypoints in the reference photo (detected or corrected), or None: use the picked pose."""
+    if fashion_model.photo_keypoints_source not in (KeypointSource.DETECTED, KeypointSource.EDITED):
+        return None
+    if not fashion_model.reference_photo or not fashion_model.photo_keypoints:
+        return None
+    return tuple((float(x), float(y), bool(visible)) for x, y, visible in fashion_model.photo_keypoints)
 
 
 def pose_pick(pose: Pose) -> PosePick:

@@ -6,8 +6,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from prompts import PickError, PosePick
+from prompts.vocabulary import OPENPOSE_KEYPOINTS
+from tryon.catalog.cutouts import garment_cutout_ensure
 from tryon.catalog.images import normalise_image_upload
-from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
+from tryon.catalog.models import CatalogItem, FashionModel, Garment, KeypointSource, Pose, Scene
 from tryon.merchants.models import Merchant
 
 
@@ -50,7 +52,7 @@ def garment_create(
     garment.full_clean(exclude=["image", "merchant"])
     garment.save()
     _store_after_row(garment.image, normalised.file)
-    return garment
+    return garment_cutout_ensure(garment=garment)
 
 
 @transaction.atomic
@@ -79,7 +81,83 @@ def fashion_model_create(*, merchant: Merchant, name: str, reference_photo=None,
         fashion_model.reference_photo_sha256 = normalised.sha256
         fashion_model.save(update_fields=["reference_photo_sha256"])
         _store_after_row(fashion_model.reference_photo, normalised.file)
+        fashion_model_detect_keypoints(fashion_model=fashion_model)
     return fashion_model
+
+
+NO_DETECTOR = (
+    "No keypoint detector weights are installed: renders use the picked pose. "
+    "Run python manage.py tryon_models pull annotators."
+)
+NO_PERSON = "No person was detected in this photo: renders use the picked pose. Place the joints by hand below."
+KEYPOINT_FIELDS = ["photo_keypoints", "photo_keypoints_source", "photo_keypoints_note"]
+
+
+def _set_keypoints(fashion_model: FashionModel, keypoints, source: str, note: str = "") -> FashionModel:
+    fashion_model.photo_keypoints = keypoints
+    fashion_model.photo_keypoints_source = source
+    fashion_model.photo_keypoints_note = note
+    fashion_model.save(update_fields=KEYPOINT_FIELDS)
+    return fashion_model
+
+
+def fashion_model_detect_keypoints(*, fashion_model: FashionModel) -> FashionModel:
+    """Find the person's keypoints in the reference photo, replacing any stored ones; the note says why not."""
+    from PIL import Image, UnidentifiedImageError
+
+    from generation import EngineError
+    from generation.keypoints import detect_keypoints, detector_available
+
+    if not fashion_model.reference_photo:
+        return _set_keypoints(fashion_model, None, KeypointSource.NONE)
+    if not detector_available():
+        return _set_keypoints(fashion_model, None, KeypointSource.POSE, NO_DETECTOR)
+    try:
+        with fashion_model.reference_photo.open("rb") as photo, Image.open(photo) as image:
+            keypoints = detect_keypoints(image)
+    except EngineError as error:  # the licence refused, or the weights unreadable: the picked pose is used
+        return _set_keypoints(fashion_model, None, KeypointSource.POSE, f"Renders use the picked pose. {error}"[:300])
+    except (OSError, UnidentifiedImageError) as error:
+        return _set_keypoints(fashion_model, None, KeypointSource.NONE, f"The photo could not be read: {error}"[:300])
+    if keypoints is None:
+        return _set_keypoints(fashion_model, None, KeypointSource.NONE, NO_PERSON)
+    return _set_keypoints(fashion_model, [list(point) for point in keypoints], KeypointSource.DETECTED)
+
+
+def fashion_model_edit_keypoints(*, fashion_model: FashionModel, keypoints) -> FashionModel:
+    """The merchant's correction of the photo's keypoints; None (cleared) detects them again."""
+    if keypoints is None:
+        return fashion_model_detect_keypoints(fashion_model=fashion_model)
+    if not fashion_model.reference_photo:
+        raise ValidationError(
+            {"photo_keypoints": "Upload a reference photo first: these keypoints mark the person in it."}
+        )
+    return _set_keypoints(fashion_model, validate_photo_keypoints(keypoints), KeypointSource.EDITED)
+
+
+def validate_photo_keypoints(keypoints) -> list[list]:
+    """Strictly 18 [x, y, visible]: x and y numbers within 0..1, visible true or false."""
+
+    def refuse(message: str):
+        raise ValidationError({"photo_keypoints": message})
+
+    if not isinstance(keypoints, list | tuple) or len(keypoints) != len(OPENPOSE_KEYPOINTS):
+        count = f", got {len(keypoints)}" if isinstance(keypoints, list | tuple) else ""
+        refuse(f"Expected a list of {len(OPENPOSE_KEYPOINTS)} points, each [x, y, visible]{count}.")
+    points = []
+    for name, point in zip(OPENPOSE_KEYPOINTS, keypoints, strict=True):
+        label = name.replace("_", " ")
+        if not isinstance(point, list | tuple) or len(point) != 3:
+            refuse(f"The {label} is {point!r}; expected [x, y, visible].")
+        x, y, visible = point
+        if not all(isinstance(value, int | float) and not isinstance(value, bool) for value in (x, y)):
+            refuse(f"The {label}'s x and y must be numbers, got {x!r} and {y!r}.")
+        if not (0 <= x <= 1 and 0 <= y <= 1):
+            refuse(f"The {label} is at ({x}, {y}); x and y must be within 0..1.")
+        if not isinstance(visible, bool):
+            refuse(f"The {label}'s visible must be true or false, got {visible!r}.")
+        points.append([float(x), float(y), visible])
+    return points
 
 
 def validate_keypoints(keypoints) -> list[list]:

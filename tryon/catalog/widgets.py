@@ -18,8 +18,12 @@ class KeypointEditor(forms.Textarea):
         css = {"all": ["catalog/keypoint_editor.css"]}
         js = ["catalog/keypoint_editor.js"]
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs=None, *, background: str = "", empty_text: str = ""):
+        """`background`: an image URL drawn behind the skeleton, letterboxed onto the 2:3 canvas as the engine
+        does; `empty_text`: shown instead of an error when the JSON is empty (no keypoints is allowed)."""
         super().__init__(attrs={"rows": 18, "cols": 40, "spellcheck": "false", **(attrs or {})})
+        self.background = background
+        self.empty_text = empty_text
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
@@ -30,5 +34,7 @@ class KeypointEditor(forms.Textarea):
             "limbs": [[first - 1, second - 1] for first, second in LIMB_SEQUENCE],
             "colours": [list(colour) for colour in COLOURS],
             "library": {slug: [list(point) for point in pose.keypoints] for slug, pose in POSE_LIBRARY.items()},
+            "background": self.background,
+            "emptyText": self.empty_text,
         }
         return context

@@ -9,11 +9,13 @@ from django.utils.html import format_html
 from django.utils.text import Truncator
 
 from tryon.catalog.admin_display import thumbnail
+from tryon.jobs.admin_scores import image_scores, job_attempts, mask_overlay
 from tryon.jobs.batches import tryon_batch_progress
 from tryon.jobs.gallery import generated_image_approve, generated_image_reject, review_state
 from tryon.jobs.models import GeneratedImage, TryOnBatch, TryOnJob
 from tryon.jobs.retries import tryon_job_retry
 from tryon.jobs.services import JobStateError, tryon_job_cancel
+from tryon.media.signing import signed_url
 from tryon.merchants.scoping import MerchantScopedAdmin
 
 Status = TryOnJob.Status
@@ -54,7 +56,7 @@ class ReadOnlyImagesInline(admin.TabularInline):
     """A job's images. Shown on job pages the merchant-scoped admin already let this user open."""
 
     model = GeneratedImage
-    fields = readonly_fields = ["preview", "index", "seed", "review", "catalog_item"]
+    fields = readonly_fields = ["preview", "index", "seed", "fidelity", "review", "catalog_item"]
     extra = max_num = 0
     can_delete = False
 
@@ -78,6 +80,10 @@ class ReadOnlyImagesInline(admin.TabularInline):
     def review(self, image):
         return review_state(image).capitalize()
 
+    @admin.display(description="Fidelity")
+    def fidelity(self, image):
+        return image_scores(image)
+
 
 class JobsMedia:
     css = {"all": ["jobs/admin.css"]}
@@ -89,9 +95,12 @@ class TryOnJobAdmin(MerchantScopedAdmin):
     list_filter = ["status", "priority", "preset"]
     search_fields = ["catalog_item__title", "catalog_item__sku", "error"]
     list_select_related = ["catalog_item", "fashion_model", "pose", "scene"]
-    readonly_fields = ["status_badge", "progress_bar", "problem", "timings", "garment_list", "samples"]
+    readonly_fields = [
+        "status_badge", "progress_bar", "problem", "timings", "garment_list", "samples", "draft_preview", "attempts_table"
+    ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["status_badge", "progress_bar", "problem", "timings"]}),
+        (None, {"fields": ["status_badge", "progress_bar", "problem", "notice", "timings", "draft_preview"]}),
+        ("Quality gate", {"fields": ["attempts_table"]}),
         (
             "Picks",
             {"fields": ["catalog_item", "garment_list", "fashion_model", "pose", "scene", "style", "seed", "samples"]},
@@ -146,6 +155,14 @@ class TryOnJobAdmin(MerchantScopedAdmin):
     def timings(self, job):
         created = date_format(timezone.localtime(job.created_at), "DATETIME_FORMAT")
         return format_html('{}<br><span class="job-picks">{}</span>', created, job_timings(job))
+
+    @admin.display(description="Draft")
+    def draft_preview(self, job):
+        return thumbnail(job.draft, 160, alt=f"Draft of try-on #{job.id}") if job.draft else "—"
+
+    @admin.display(description="Attempts")
+    def attempts_table(self, job):
+        return job_attempts(job)
 
     @admin.display(description="Garments")
     def garment_list(self, job):
@@ -239,7 +256,8 @@ def batch_progress(batch: TryOnBatch) -> dict:
                 "label": job.get_status_display(),
                 "steps": f"step {job.steps_done} of {job.steps_total}" if job.status == Status.RUNNING else "",
                 "problem": job.error,
-                "images": [image.file.url for image in job.images.all()],  # in index order (Meta.ordering)
+                "retries": max(0, len(job.quality_attempts) - 1),
+                "images": [signed_url(image.file) for image in job.images.all()],  # in index order (Meta.ordering)
             }
             for job in jobs
         ],
@@ -265,11 +283,14 @@ class ReviewFilter(admin.SimpleListFilter):
 
 @admin.register(GeneratedImage)
 class GeneratedImageAdmin(MerchantScopedAdmin):
-    list_display = ["preview", "job", "catalog_item", "review", "created_at"]
+    list_display = ["preview", "job", "catalog_item", "fidelity", "review", "created_at"]
     list_filter = [ReviewFilter]
     list_select_related = ["job", "catalog_item"]
-    readonly_fields = ["preview", "job", "catalog_item", "review", "index", "width", "height", "seed", "parameters"]
+    readonly_fields = [
+        "overlay", "job", "catalog_item", "review", "fidelity", "index", "attempt", "width", "height", "seed", "parameters"
+    ]  # fmt: skip
     fields = readonly_fields
+    Media = JobsMedia
     actions = ["approve", "reject"]
 
     def has_add_permission(self, request):
@@ -285,6 +306,14 @@ class GeneratedImageAdmin(MerchantScopedAdmin):
     @admin.display(description="Review")
     def review(self, image):
         return review_state(image).capitalize()
+
+    @admin.display(description="Fidelity")
+    def fidelity(self, image):
+        return image_scores(image)
+
+    @admin.display(description="Image and garment region")
+    def overlay(self, image):
+        return mask_overlay(image)
 
     @admin.action(description="Approve the selected images")
     def approve(self, request, queryset):

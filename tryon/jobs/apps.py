@@ -6,4 +6,5 @@ class JobsConfig(AppConfig):
     label = "jobs"
 
     def ready(self):
-        from tryon.jobs import worker  # noqa: F401  (connects the worker start-up signal)
+        # Connect the worker signals: pipeline loading, heartbeats and sweeps, time limits for the solo pool.
+        from tryon.jobs import heartbeats, watchdog, worker  # noqa: F401

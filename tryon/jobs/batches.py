@@ -59,4 +59,11 @@ def tryon_batch_progress(*, batch: TryOnBatch) -> dict:
         **{status: Count("id", filter=Q(status=status)) for status in TryOnJob.Status.values},
     )
     finished = sum(counts[status] for status in TryOnJob.FINISHED)
-    return {**counts, "finished": finished, "progress": finished / counts["total"] if counts["total"] else 1.0}
+    # Jobs the quality gate rendered more than once (a batch holds at most a few hundred)
+    retried = sum(len(attempts or []) > 1 for attempts in batch.jobs.values_list("quality_attempts", flat=True))
+    return {
+        **counts,
+        "finished": finished,
+        "retried": retried,
+        "progress": finished / counts["total"] if counts["total"] else 1.0,
+    }

@@ -49,7 +49,13 @@ class TryOnJob(models.Model):
     steps_done = models.PositiveIntegerField(default=0)
     steps_total = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
+    resends = models.PositiveSmallIntegerField(default=0, help_text="Times the sweeper sent its task again")
     error = models.TextField(blank=True)
+    # What the shopper sees at once: the garments warped onto the person, before diffusion (tryon.jobs.drafts)
+    draft = models.ImageField(upload_to="drafts/", blank=True)
+    notice = models.TextField(blank=True, help_text="How this render differs from what was asked, in words")
+    # The quality gate's record: every attempt's seed and each image's scores and failures (tryon.jobs.quality)
+    quality_attempts = models.JSONField(default=list, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     enqueued_at = models.DateTimeField(null=True, blank=True, help_text="Last time its task was sent")
@@ -61,7 +67,14 @@ class TryOnJob(models.Model):
     class Meta:
         verbose_name = "try-on job"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["merchant", "status"])]
+        indexes = [
+            models.Index(fields=["merchant", "status"]),
+            # The claim order (tryon.jobs.claims): the queued jobs of a preset, and when each merchant was last served.
+            models.Index(
+                fields=["preset", "created_at"], condition=models.Q(status="queued"), name="tryon_job_queued_by_preset"
+            ),
+            models.Index(fields=["merchant", "preset", "started_at"], name="tryon_job_merchant_served"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=["queued", "running", "succeeded", "failed", "cancelled"]),
@@ -111,6 +124,27 @@ class TryOnBatch(models.Model):
         return f"Batch #{self.pk}"
 
 
+class PersonRender(models.Model):
+    """Stage 1 of a warp try-on: a fashion model in a pose and scene, in plain base clothes.
+
+    Keyed by its plan's fingerprint, so every garment tried on the same model, pose and scene shares it.
+    """
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    file = models.ImageField(upload_to="persons/")
+    sha256 = models.CharField(max_length=64)
+    preset = models.CharField(max_length=50)
+    render_seconds = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "fingerprint"], name="person_render_one_per_plan")]
+
+    def __str__(self):
+        return f"Person {self.fingerprint[:8]}"
+
+
 def generated_image_upload_to(image, filename):
     return f"generated/{image.merchant_id}/{image.job_id}/{filename}"
 
@@ -132,6 +166,12 @@ class GeneratedImage(models.Model):
     approved = models.BooleanField(default=False)
     rejected = models.BooleanField(default=False)
     primary = models.BooleanField(default=False, help_text="Shown first in the catalog item's gallery")
+    # Fidelity to the garment (generation.scoring.FidelityScores.to_dict), the gate's reasons if it failed,
+    # and the region the garment should cover, for the admin's overlay
+    scores = models.JSONField(null=True, blank=True)
+    quality_failures = models.JSONField(default=list, blank=True)
+    attempt = models.PositiveSmallIntegerField(default=0, help_text="Which quality-gate attempt made it")
+    garment_mask = models.ImageField(upload_to=generated_image_upload_to, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -152,3 +192,36 @@ class GeneratedImage(models.Model):
 
     def __str__(self):
         return f"Image {self.index} of job #{self.job_id}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker's last sign of life and the presets it serves (tryon.jobs.heartbeats).
+
+    Rows are kept after a worker stops: "has any worker ever served this preset" is read from them.
+    """
+
+    hostname = models.CharField(max_length=255, unique=True, help_text="Celery node name, e.g. gpu0@host")
+    presets = models.JSONField(default=list, help_text="The presets whose queues it consumes")
+    queues = models.JSONField(default=list)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+
+    def __str__(self):
+        return self.hostname
+
+
+class SweeperState(models.Model):
+    """Who sweeps now (a lease, so two workers never sweep at once) and when the sweeper last ran."""
+
+    name = models.CharField(max_length=50, unique=True)
+    holder = models.CharField(max_length=255, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True, help_text="When a sweep last finished")
+    last_run_by = models.CharField(max_length=255, blank=True)
+
+    def __str__(self):
+        return self.name

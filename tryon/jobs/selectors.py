@@ -1,6 +1,8 @@
+from django.db.models import Case, F, OuterRef, QuerySet, Subquery, Value, When
 from django.shortcuts import get_object_or_404
 
 from tryon.jobs.models import TryOnJob
+from tryon.media.signing import signed_url
 from tryon.merchants.models import Merchant
 
 
@@ -17,5 +19,29 @@ def tryon_job_status(job: TryOnJob) -> dict:
         "steps_total": job.steps_total,
         "progress": round(job.progress, 3),
         "error": job.error,
-        "images": [image.file.url for image in job.images.all()],
+        "notice": job.notice,
+        # The garments warped onto the person, shown while the render runs; the images replace it
+        "draft": signed_url(job.draft) if job.draft else None,
+        "images": [signed_url(image.file) for image in job.images.all()],
     }
+
+
+def tryon_jobs_in_claim_order(*, preset: str) -> QuerySet[TryOnJob]:
+    """The preset's claimable jobs, the one a worker should render next first (see tryon.jobs.claims).
+
+    Shoppers before batches; within a priority, merchants take turns: the merchant this preset's workers
+    served least recently goes first (never served counts as longest ago); then the oldest job first.
+    """
+    last_served = (
+        TryOnJob.objects.filter(merchant=OuterRef("merchant"), preset=preset, started_at__isnull=False)
+        .order_by("-started_at")
+        .values("started_at")[:1]
+    )
+    return (
+        TryOnJob.objects.filter(preset=preset, status=TryOnJob.Status.QUEUED, cancel_requested=False)
+        .annotate(
+            urgency=Case(When(priority=TryOnJob.Priority.SHOPPER, then=Value(0)), default=Value(1)),
+            merchant_last_served=Subquery(last_served),
+        )
+        .order_by("urgency", F("merchant_last_served").asc(nulls_first=True), "created_at", "id")
+    )

@@ -20,9 +20,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from prompts import GenerationPlan, PickError, PlanError, build_plan
+from tryon.catalog.cutouts import garment_cutout_ensure
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.catalog.picks import fashion_model_pick, garment_pick, pose_pick, scene_pick
+from tryon.jobs import quality
+from tryon.jobs.drafts import tryon_job_draft_create
 from tryon.jobs.models import GeneratedImage, TryOnJob
+from tryon.jobs.persons import person_render_get_or_create
 from tryon.merchants.models import Merchant
 
 logger = logging.getLogger(__name__)
@@ -54,6 +58,7 @@ def tryon_job_create(
     preset: str | None = None,
     style: str = "studio",
     priority: str = TryOnJob.Priority.SHOPPER,
+    method: str = "warp",
     enqueue: bool = True,
 ) -> TryOnJob:
     """Plan a try-on and queue it; the render is enqueued only once this transaction commits.
@@ -61,9 +66,14 @@ def tryon_job_create(
     A request that would render what a live or finished job already renders gets that job back
     (`job.reused` is True): no second render, and a finished one answers at once. Without a seed the
     seed follows from the picks, so the same picks later are the same image, already made.
+    `method` "warp" (the default) puts each garment's own cut-out on the person, shows it at once as the
+    job's draft and refines it; "text" draws the garments from their descriptions. A garment without a
+    cut-out is drawn from its description, and `job.notice` says so.
     `enqueue=False` leaves a new job queued for a caller that renders it in-process (tryon_render).
     """
     from generation.presets import get_preset  # light: no torch
+
+    from tryon.jobs.heartbeats import preset_check_served
 
     for field, obj in (("fashion_model", fashion_model), ("pose", pose), ("scene", scene)):
         _owned(merchant, field, obj)
@@ -79,8 +89,21 @@ def tryon_job_create(
         chosen = get_preset(preset or settings.TRYON_PRESET)
     except Exception as error:
         raise ValidationError({"preset": str(error)}) from None
+    if enqueue:  # a job no worker could ever take is refused now, not left queued (tryon.jobs.heartbeats)
+        preset_check_served(chosen.name)
     if seed is None:
         seed = _seed_for_picks(chosen.name, garments, fashion_model, pose, scene)
+    if method not in METHODS:
+        raise ValidationError({"method": f"{method!r} is not one of {', '.join(METHODS)}."})
+    mode, notice = _render_mode(method, chosen, garments)
+    warp = {}
+    if mode == "warp":
+        warp = {
+            "strength": chosen.refine_strength,
+            "garment_references": bool(chosen.ip_adapter),
+            "person_preset": chosen.person_preset or chosen.name,
+            "person_seed": _seed_for_picks(chosen.name, [], fashion_model, pose, scene),  # one person per picks
+        }
     try:
         plan = build_plan(
             garments=[garment_pick(garment) for garment in garments],
@@ -91,11 +114,12 @@ def tryon_job_create(
             seed=seed,
             base_size=(chosen.width, chosen.height),  # the pose's framing picks the aspect at this pixel count
             style=style,
-            mode="tryon" if chosen.modes == ("tryon",) else "generate",  # a try-on preset paints onto a photo
+            mode=mode,
             steps=chosen.steps,
             guidance_scale=chosen.guidance_scale,
             sampler=chosen.sampler,
             samples=samples,
+            **warp,
         )
     except (PickError, PlanError) as error:
         field, _, message = str(error).partition(": ")
@@ -120,6 +144,7 @@ def tryon_job_create(
                 seed=plan.seed,
                 steps_total=plan.steps,
                 priority=priority,
+                notice=notice,
             )
     except IntegrityError:
         if existing := _live_job(merchant, cache_key):
@@ -127,9 +152,31 @@ def tryon_job_create(
         raise
     job.garments.set(garments)
     job.reused = False
+    if mode == "warp":
+        tryon_job_draft_create(job=job, plan=plan)
     if enqueue:
         transaction.on_commit(lambda: tryon_job_enqueue(job_id=job.id))
     return job
+
+
+METHODS = ("warp", "text")
+
+
+def _render_mode(method: str, preset, garments: list[Garment]) -> tuple[str, str]:
+    """The plan mode for `method`, and a notice when a garment cannot be warped and is drawn from words."""
+    words = "tryon" if preset.inpainting_base else "generate"  # an inpainting stack paints words onto a photo
+    if method == "text":
+        return words, ""
+    for garment in garments:
+        garment_cutout_ensure(garment=garment)  # once per photo; uploads make it already
+    missing = [garment for garment in garments if not garment.cutout_sha256]
+    if not missing:
+        return "warp", ""
+    reasons = "; ".join(f"{g.name}: {g.cutout_error or 'it has no photo'}" for g in missing)
+    return words, (
+        f"Drawn from the description, not the photo, because a garment could not be cut out of its photo ({reasons}). "
+        "A photo on a plain, contrasting background fixes it."
+    )
 
 
 def _seed_for_picks(preset: str, garments, fashion_model, pose, scene) -> int:
@@ -235,7 +282,7 @@ def plan_images(plan: GenerationPlan) -> dict:
     """The photos a plan conditions on, from storage, keyed by content hash as render() expects them."""
     from PIL import Image
 
-    refs = [*plan.garment_references, plan.init_image, *(getattr(u, "image", None) for u in plan.controlnet_units)]
+    refs = list(plan.image_refs)
     images = {}
     for ref in filter(None, refs):
         if ref.sha256 in images:
@@ -248,7 +295,9 @@ def plan_images(plan: GenerationPlan) -> dict:
         if hashlib.sha256(data).hexdigest() != ref.sha256:
             raise PlanImageMissing(f"The photo {ref.name} changed since the try-on was planned; plan it again.")
         with Image.open(io.BytesIO(data)) as image:
-            images[ref.sha256] = image.convert("RGB")
+            # A cut-out keeps its transparency: it says where the garment is
+            has_alpha = "A" in image.getbands() or "transparency" in image.info
+            images[ref.sha256] = image.convert("RGBA" if has_alpha else "RGB")
     return images
 
 
@@ -264,25 +313,33 @@ def _describe_failure(error: BaseException) -> str:
     return f"Rendering failed unexpectedly ({type(error).__name__}: {error})."
 
 
-def tryon_job_render(*, job_id: int, on_step=None) -> None:
+def tryon_job_render(*, job_id: int, on_step=None, claimed: bool = False) -> None:
     """The worker's whole job: claim, render, store the images, finish. Safe to run twice.
+
+    `claimed=True`: the caller has claimed the job already (the worker's task, tryon.jobs.claims).
 
     `on_step(step, total)` is called at every step as well, for a caller's own progress display.
     """
     import generation
 
-    # 1. Claim: only one worker renders a job; a redelivered or cancelled job is left alone.
-    if not tryon_job_claim(job_id=job_id):
+    # 1. Claim: only one worker renders a job; a redelivered or cancelled job is left alone. A worker's
+    #    task has claimed the most urgent job of its preset before (tryon.jobs.claims) and says so.
+    if not claimed and not tryon_job_claim(job_id=job_id):
         logger.info("Try-on #%s is not queued any more; nothing to do", job_id)
         return
     job = TryOnJob.objects.get(pk=job_id)
 
-    # 2. Render.
+    # 2. Render: the stage-1 person first where the plan needs one (rendered once, shared by every garment),
+    #    then the plan, scored, and tried again with the next seeds while the quality gate fails.
+    progress = _ProgressWriter(job_id, also=on_step)
     try:
         plan = GenerationPlan.from_dict(job.plan)
         images = plan_images(plan)
-        extra = {"images": images} if images else {}
-        result = generation.render(plan, on_step=_ProgressWriter(job_id, also=on_step), **extra)
+        if plan.person is not None:
+            images[plan.person_ref] = person_render_get_or_create(
+                merchant_id=job.merchant_id, plan=plan.person, on_step=progress
+            )
+        kept, seconds = _render_until_faithful(job, plan, images, progress)
     except generation.RenderCancelled:
         _finish(job_id, Status.CANCELLED)
         logger.info("Try-on #%s cancelled", job_id)
@@ -293,34 +350,96 @@ def tryon_job_render(*, job_id: int, on_step=None) -> None:
         _finish(job_id, Status.FAILED, error=_describe_failure(error))
         return
 
-    # 3. Store the images and finish, together.
-    _store_result(job, plan, result)
+    # 3. Store the kept images and finish, together.
+    _store_result(job, kept, seconds)
 
 
-def _store_result(job: TryOnJob, plan: GenerationPlan, result) -> None:
+def _render_until_faithful(job: TryOnJob, plan: GenerationPlan, images: dict, progress) -> tuple[list, float]:
+    """Each sample's best image by fidelity score over the attempts the quality gate allows, and the seconds spent.
+
+    Attempt k renders seeds seed + k * samples onwards, so no attempt repeats another's image.
+    """
+    import dataclasses
+
+    import generation
+    from generation.infotext import with_fields
+
+    preset = generation.get_preset(plan.preset)
+    thresholds = quality.thresholds_for(job.merchant, plan.preset)
+    retries = quality.gate_retries(preset)
+    kept: list = [None] * plan.samples
+    attempts, seconds, expected = [], 0.0, None
+    for attempt in range(retries + 1):
+        seed = (plan.seed + attempt * plan.samples) % 2**32
+        attempt_plan = plan if attempt == 0 else dataclasses.replace(plan, seed=seed)
+        result = generation.render(attempt_plan, on_step=progress, **({"images": images} if images else {}))
+        seconds += result.seconds
+        scored = []
+        for index, image in enumerate(result.images):
+            if expected is None:  # the same garments in the same place on every attempt
+                expected = quality.expected_garment(job, plan, images, image)
+            scores, note = quality.score_image(image, expected)
+            infotext = with_fields(result.infotexts[index], _score_fields(scores, attempt))
+            one = quality.ScoredImage(image, infotext, attempt_plan.sample_seeds[index], attempt, scores, note=note)
+            scored.append(quality.judge(one, thresholds, gate=retries > 0))
+            if kept[index] is None or scored[-1].rank > kept[index].rank:
+                kept[index] = scored[-1]
+        attempts.append(quality.attempt_record(attempt, seed, scored))
+        TryOnJob.objects.filter(pk=job.id).update(quality_attempts=attempts)
+        if all(image.passes for image in kept):
+            break
+        logger.info("Try-on #%s attempt %s failed the quality gate; trying the next seed", job.id, attempt + 1)
+    for image in kept:
+        image.garment_mask = expected.garment.getchannel("A") if expected and expected.garment else None
+    return kept, seconds
+
+
+def _score_fields(scores, attempt: int) -> dict:
+    fields = {}
+    if scores is not None:
+        fields["Fidelity"] = scores.infotext().removeprefix("Fidelity: ")
+    if attempt:
+        fields["Quality attempt"] = attempt + 1
+    return fields
+
+
+def _png(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _store_result(job: TryOnJob, kept: list, seconds: float) -> None:
     from generation import png_with_parameters
 
     written: list = []
     try:
         with transaction.atomic():
-            for index, image in enumerate(result.images):
+            for index, scored in enumerate(kept):
                 generated, _created = GeneratedImage.objects.get_or_create(
                     job=job,
                     index=index,
                     defaults={
                         "merchant_id": job.merchant_id,
                         "catalog_item_id": job.catalog_item_id,
-                        "width": image.width,
-                        "height": image.height,
-                        "seed": plan.sample_seeds[index],
-                        "parameters": result.infotexts[index],
+                        "width": scored.image.width,
+                        "height": scored.image.height,
+                        "seed": scored.seed,
+                        "parameters": scored.infotext,
+                        "scores": scored.scores.to_dict() if scored.scores else None,
+                        "quality_failures": scored.failures,
+                        "attempt": scored.attempt,
                     },
                 )
                 if not generated.file:
-                    png = png_with_parameters(image, result.infotexts[index])
+                    png = png_with_parameters(scored.image, scored.infotext)
                     generated.file.save(f"tryon-{job.id}-{index}.png", ContentFile(png), save=True)
                     written.append(generated.file)
-            if not _finish(job.id, Status.SUCCEEDED, render_seconds=result.seconds):
+                if scored.garment_mask is not None and not generated.garment_mask:
+                    mask = ContentFile(_png(scored.garment_mask))
+                    generated.garment_mask.save(f"tryon-{job.id}-{index}-mask.png", mask, save=True)
+                    written.append(generated.garment_mask)
+            if not _finish(job.id, Status.SUCCEEDED, render_seconds=seconds):
                 raise JobStateError(f"Try-on #{job.id} was cancelled before its images were stored.")
     except Exception as error:
         for file in written:

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from tryon.json_input import JSON_FORMFIELD_OVERRIDES
 from tryon.merchants.models import Merchant, User
 
 
 class OperatorsOnly:
     """Merchants and logins are the operator's business: merchant staff never see these pages."""
+
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES  # e.g. quality thresholds: a field error, never a 500
 
     def has_module_permission(self, request):
         return request.user.is_active and request.user.is_superuser
@@ -21,7 +24,7 @@ class OperatorsOnly:
 
 @admin.register(Merchant)
 class MerchantAdmin(OperatorsOnly, admin.ModelAdmin):
-    list_display = ["name", "slug", "created_at"]
+    list_display = ["name", "slug", "public_catalog_images", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
 
 

@@ -7,6 +7,14 @@ class Merchant(models.Model):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
+    public_catalog_images = models.BooleanField(
+        default=False,
+        help_text="Approved catalog images get long-lived links that storefronts may cache and share; "
+        "everything else (renders awaiting review, model photos) always gets short-lived signed links.",
+    )
+    # Quality gate overrides (generation.quality_gate.QualityThresholds fields), for all presets under "*"
+    # and per preset under its name: {"*": {"max_delta_e_median": 6}, "sd15": {...}}
+    quality_thresholds = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,12 +3,23 @@
 from django.contrib import admin
 from django.http import Http404
 
+from tryon.json_input import JSON_FORMFIELD_OVERRIDES
+
 
 def merchant_of(request):
     return getattr(request.user, "merchant", None)
 
 
+def staff_of(user, merchant) -> bool:
+    """Whether `user` works for `merchant`: its own active staff, or an operator (who works for all)."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or (merchant is not None and getattr(user, "merchant_id", None) == merchant.id)
+
+
 class MerchantScopedAdmin(admin.ModelAdmin):
+    formfield_overrides = JSON_FORMFIELD_OVERRIDES  # JSON too deep or unstorable: a field error, not a 500
+
     def _allowed(self, request) -> bool:
         return (
             request.user.is_active

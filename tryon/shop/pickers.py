@@ -4,13 +4,14 @@ from django.urls import reverse
 
 from tryon.catalog.admin_display import initials
 from tryon.catalog.thumbnails import pose_version
+from tryon.media.signing import signed_url
 
 
 def _fashion_model(fashion_model, merchant) -> dict:
     photo = fashion_model.reference_photo
     details = [fashion_model.get_body_type_display(), fashion_model.age_range]
     return {
-        "picture": photo.url if photo else "",
+        "picture": signed_url(photo),
         "initials": initials(fashion_model.name),
         "detail": ", ".join(details),
     }
@@ -24,7 +25,7 @@ def _pose(pose, merchant) -> dict:
 def _scene(scene, merchant) -> dict:
     detail = scene.location or scene.get_lighting_display() or scene.get_time_of_day_display()
     return {
-        "picture": scene.picture.url if scene.picture else "",
+        "picture": signed_url(scene.picture),
         "detail": detail.capitalize() if detail else "",
         "tone": scene.lighting or "plain",  # the card's colours where there is no picture
     }

@@ -1,13 +1,15 @@
-"""Anonymous shoppers get a budget of new renders per session and per address, counted in Django's cache.
+"""Anonymous shoppers get a budget of new renders per session and per address.
 
-Fixed ten-minute windows; only renders that cost GPU time count, so picks already rendered still answer
-at once. The cache is per process unless CACHES points at a shared one (Redis) in production.
+Fixed windows (TRYON_SHOP_WINDOW_SECONDS); only renders that cost GPU time count, so picks already rendered
+still answer at once. Counted in the shared store (tryon/ratelimits), so every web process sees one count,
+and spent before the render is asked for (then given back when it was free), so concurrent requests cannot
+all pass a check before any of them counts. A merchant's staff are exempt in their own shop only.
 """
 
-import time
-
 from django.conf import settings
-from django.core.cache import cache
+
+from tryon.merchants.scoping import staff_of
+from tryon.ratelimits import counters
 
 
 def limit() -> int:
@@ -19,30 +21,32 @@ def window() -> int:
 
 
 def _keys(request) -> list[str]:
-    bucket = int(time.time() // window())
-    identities = [f"address:{request.META.get('REMOTE_ADDR', '')}"]
+    keys = [f"shop-renders:address:{request.META.get('REMOTE_ADDR', '')}"]
     if request.session.session_key:
-        identities.append(f"session:{request.session.session_key}")
-    return [f"shop-renders:{bucket}:{identity}" for identity in identities]
+        keys.append(f"shop-renders:session:{request.session.session_key}")
+    return keys
 
 
-def exempt(request) -> bool:
-    return request.user.is_authenticated and request.user.is_staff
+def exempt(request, merchant) -> bool:
+    """The merchant's own staff (and operators) trying their shop; staff of another merchant are shoppers here."""
+    return request.user.is_authenticated and staff_of(request.user, merchant)
 
 
-def seconds_until_allowed(request) -> int:
-    """0 while this shopper may start a new render, else how long until the window turns."""
-    if exempt(request) or all(cache.get(key, 0) < limit() for key in _keys(request)):
+def reserve(request, merchant) -> int:
+    """Spend one new render: 0 when it is this shopper's to start, else seconds until the window turns
+    (and nothing is spent)."""
+    if exempt(request, merchant):
         return 0
-    return int(window() - time.time() % window()) + 1
+    hits = [counters.hit(key, window=window()) for key in _keys(request)]
+    if all(hit.count <= limit() for hit in hits):
+        return 0
+    give_back(request, merchant)
+    return max(hit.resets_in for hit in hits)
 
 
-def spend(request) -> None:
-    if exempt(request):
+def give_back(request, merchant) -> None:
+    """A reserved render that was not needed (the picks were rendered already, or the request failed)."""
+    if exempt(request, merchant):
         return
     for key in _keys(request):
-        cache.add(key, 0, timeout=window())
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window())
+        counters.take_back(key, window=window())

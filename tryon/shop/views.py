@@ -13,6 +13,7 @@ from tryon.catalog.thumbnails import pose_thumbnail_response
 from tryon.jobs.selectors import tryon_job_get, tryon_job_status
 from tryon.jobs.services import tryon_job_create
 from tryon.merchants.models import Merchant
+from tryon.merchants.scoping import staff_of
 from tryon.shop import ratelimit
 from tryon.shop.explain import explain_failure, explanations
 from tryon.shop.forms import TryOnForm
@@ -47,11 +48,15 @@ def _wants_json(request) -> bool:
 
 def _start_tryon(request, merchant, item, picks):
     """A new render costs budget; out of budget, only picks already rendered (or on their way) still answer."""
-    wait = ratelimit.seconds_until_allowed(request)
+    wait = ratelimit.reserve(request, merchant)  # spent now, so concurrent requests cannot all pass
     if not wait:
-        job = tryon_job_create(merchant=merchant, catalog_item=item, **picks)
-        if not job.reused:
-            ratelimit.spend(request)
+        try:
+            job = tryon_job_create(merchant=merchant, catalog_item=item, **picks)
+        except BaseException:
+            ratelimit.give_back(request, merchant)
+            raise
+        if job.reused:
+            ratelimit.give_back(request, merchant)
         return job
     with transaction.atomic():  # rolled back, render and all, when it would be a new one
         job = tryon_job_create(merchant=merchant, catalog_item=item, **picks)
@@ -118,8 +123,8 @@ def product(request, merchant_slug, item_id):
 
 def _shopper_job(request, merchant_slug, job_id):
     merchant = get_object_or_404(Merchant, slug=merchant_slug)
-    if job_id not in request.session.get(SESSION_JOBS, []) and not request.user.is_staff:
-        raise Http404("No such try-on")
+    if job_id not in request.session.get(SESSION_JOBS, []) and not staff_of(request.user, merchant):
+        raise Http404("No such try-on")  # staff see their own merchant's try-ons, never another's
     return merchant, tryon_job_get(merchant=merchant, job_id=job_id)
 
 

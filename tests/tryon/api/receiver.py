@@ -1,5 +1,6 @@
 """A real HTTP server on 127.0.0.1 that receives webhook deliveries and answers as scripted."""
 
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -40,3 +41,34 @@ class Receiver:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+class HangingReceiver:
+    """A storefront whose server hangs: it accepts connections on 127.0.0.1, reads nothing, never answers."""
+
+    def __init__(self):
+        self.socket = socket.create_server(("127.0.0.1", 0), backlog=64)
+        self.socket.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self.socket.getsockname()[1]}/hooks/tryon"
+        self.connections: list[socket.socket] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def _accept(self):
+        while not self.stopping.is_set():
+            try:
+                self.connections.append(self.socket.accept()[0])
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join(timeout=5)
+        for connection in [*self.connections, self.socket]:
+            connection.close()

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from tests.factories import CatalogItemFactory, GarmentFactory
+from tests.tryon.links import SignedLink
 from tryon.jobs.models import GeneratedImage
 from tryon.jobs.services import tryon_job_create
 
@@ -36,7 +37,7 @@ def test_a_catalog_item_shows_its_garments_and_only_its_approved_gallery_images(
     assert detail["sku"] == item.sku and detail["title"] == item.title
     assert detail["garment_ids"] == [garment.id for garment in item.garments.all()]
     assert [image["id"] for image in detail["gallery"]] == [approved.id]
-    assert detail["gallery"][0]["url"] == f"http://testserver{approved.file.url}"
+    assert detail["gallery"][0]["url"] == SignedLink(approved.file, host="http://testserver")
 
 
 @pytest.mark.parametrize(
@@ -65,7 +66,7 @@ def test_a_garment_image_is_an_absolute_url_and_a_pose_has_18_keypoints(storefro
     image_url = storefront.client.get(f"/api/v1/garments/{garment.id}").json()["image_url"]
     keypoints = storefront.client.get(f"/api/v1/poses/{storefront['pose'].id}").json()["keypoints"]
 
-    assert image_url == f"http://testserver{garment.image.url}"
+    assert image_url == SignedLink(garment.image, host="http://testserver")
     assert len(keypoints) == 18 and all(len(point) == 3 for point in keypoints)
 
 

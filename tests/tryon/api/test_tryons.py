@@ -6,6 +6,7 @@ from PIL import Image
 
 from tests.factories import GarmentFactory
 from tests.tryon.api.conftest import error_of
+from tests.tryon.links import SignedLink
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import tryon_job_create
 
@@ -39,7 +40,7 @@ def test_a_try_on_is_accepted_then_rendered_and_polled_to_its_images(storefront,
     assert polled["images"] == [
         {
             "index": 0,
-            "url": f"http://testserver{row.file.url}",
+            "url": SignedLink(row.file, host="http://testserver"),
             "width": row.width,
             "height": row.height,
             "seed": 7,

@@ -1,8 +1,9 @@
 """Browser tests: Debian's Chromium driven by Playwright against pytest-django's live_server (real
 PostgreSQL), with one real Celery worker on the tiny preset shared by every test that needs it.
 
-live_server also serves MEDIA_URL from MEDIA_ROOT (Django's LiveServerThread does), so uploads and renders
-load in the browser; the worker and the server share one media folder for the run.
+Pages link uploads and renders by signed URLs the app itself serves (tryon/media), so they load in the
+browser; the worker and the server share one media folder for the run. (LiveServerThread would also serve
+MEDIA_URL unsigned; production serves nothing there, and no page links there.)
 """
 
 from pathlib import Path

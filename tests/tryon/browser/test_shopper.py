@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import FashionModelFactory, SceneFactory, shop_with_picks
+from tests.tryon.links import SignedLinkPattern
 from tryon.jobs.models import TryOnJob
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -43,9 +44,9 @@ def test_a_shopper_tries_a_product_on_and_watches_it_arrive(page, worker):
     expect(page.get_by_role("status")).to_have_text("Done.", timeout=120_000)
     job = TryOnJob.objects.get()
     assert (job.status, job.fashion_model.name, job.scene.name) == ("succeeded", "Zoe", "City street"), job.error
-    image_url = job.images.get().file.url
     result = page.get_by_role("img", name="Your try-on")
-    expect(result).to_have_attribute("src", image_url)
+    expect(result).to_have_attribute("src", SignedLinkPattern(job.images.get().file))
+    image_url = result.get_attribute("src")
     assert result.evaluate("image => image.complete && image.naturalWidth") == job.plan["width"]
     expect(page.get_by_role("link", name="Download image")).to_have_attribute("href", image_url)
     assert page.locator("[data-bar]").evaluate("bar => bar.value") == 1

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from tests.factories import PoseFactory, shop_with_picks
 from tests.tryon.browser.helpers import screenshot
 from tests.tryon.gallery import finish
+from tests.tryon.links import SignedLinkPattern
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import tryon_job_create
 from tryon.shop import views
@@ -61,7 +62,8 @@ def test_progress_then_a_failure_in_words_then_a_retry_that_succeeds(page):
     finish(retry)
     expect(status).to_have_text("Done.")
     expect(alert).to_be_hidden()
-    expect(page.get_by_role("img", name="Your try-on")).to_have_attribute("src", retry.images.get().file.url)
+    retried = SignedLinkPattern(retry.images.get().file)
+    expect(page.get_by_role("img", name="Your try-on")).to_have_attribute("src", retried)
 
 
 def test_a_shopper_over_the_limit_is_told_to_wait_kindly(page, settings):

@@ -26,6 +26,9 @@ class MerchantScoped:
     def get_queryset(self):
         return type(self).selector(merchant=self.merchant)
 
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "merchant": self.merchant}  # which links may be long-lived
+
     @property
     def queryset(self):
         # Tells the OpenAPI generator the model; always empty, so it can never leak rows.

@@ -44,7 +44,12 @@ class TryOnCreateApi(APIView):
         picks = tryon_picks_get(merchant=merchant, **{name: data[name] for name in PICK_FIELDS if name in data})
         try:
             job = tryon_job_create(
-                merchant=merchant, **picks, seed=data.get("seed"), samples=data["samples"], preset=data.get("preset")
+                merchant=merchant,
+                **picks,
+                seed=data.get("seed"),
+                samples=data["samples"],
+                preset=data.get("preset"),
+                method=data["method"],
             )
         except DjangoValidationError as error:
             by_field = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}

@@ -42,8 +42,22 @@
     let points = null;
     let selected = 1; // the neck: central, always a good start
     let dragging = false;
+    let background = null; // a photo under the skeleton, letterboxed like prompts.letterbox.fit
+    if (config.background) {
+      const image = new Image();
+      image.addEventListener("load", () => {
+        background = image;
+        draw();
+      });
+      image.src = config.background;
+    }
 
     function read() {
+      if (config.emptyText && ["", "null"].includes(textarea.value.trim())) { // Django shows no JSON as null
+        points = null;
+        status.textContent = config.emptyText;
+        return draw();
+      }
       try {
         const parsed = JSON.parse(textarea.value);
         if (!Array.isArray(parsed) || parsed.length !== config.joints.length) throw new Error("length");
@@ -59,6 +73,7 @@
     function write() {
       const rows = points.map(([x, y, visible]) => `  [${round(x)}, ${round(y)}, ${visible}]`);
       textarea.value = `[\n${rows.join(",\n")}\n]`;
+      status.textContent = ""; // the points are whole again
       textarea.dispatchEvent(new Event("change", { bubbles: true }));
       draw();
     }
@@ -68,9 +83,18 @@
       return `rgb(${r}, ${g}, ${b})`;
     }
 
+    function drawBackground() {
+      const scale = Math.min(width / background.naturalWidth, height / background.naturalHeight);
+      const [w, h] = [background.naturalWidth * scale, background.naturalHeight * scale];
+      context.drawImage(background, (width - w) / 2, (height - h) / 2, w, h);
+      context.fillStyle = "rgba(0, 0, 0, 0.35)"; // dimmed, so the skeleton's colours stand out
+      context.fillRect(0, 0, width, height);
+    }
+
     function draw() {
       context.fillStyle = "#000";
       context.fillRect(0, 0, width, height);
+      if (background) drawBackground();
       if (!points) return;
       context.lineCap = "round";
       context.lineWidth = 6;

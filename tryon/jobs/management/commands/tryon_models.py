@@ -6,17 +6,20 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+ANNOTATORS = "annotators"  # not a preset: the body keypoint detector that finds the person in a model's photo
+
 
 class Command(BaseCommand):
     help = (
-        "list: every preset with its weights, licence and whether they are on this machine. "
-        "pull PRESET: download its weights (needs internet) and write a manifest of their sha256. "
+        "list: every preset with its weights, licence and whether they are on this machine, and the keypoint "
+        "detector. pull PRESET: download its weights (needs internet) and write a manifest of their sha256; "
+        f"pull {ANNOTATORS}: the body keypoint detector's weights. "
         "verify PRESET: check the files against that manifest."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=("list", "pull", "verify"))
-        parser.add_argument("preset", nargs="?", help="a preset name (default: TRYON_PRESET)")
+        parser.add_argument("preset", nargs="?", help=f"a preset name (default: TRYON_PRESET), or {ANNOTATORS}")
 
     def handle(self, *args, action, preset=None, **options):
         from generation import EngineError, all_presets, get_preset
@@ -25,6 +28,10 @@ class Command(BaseCommand):
             if action == "list":
                 for found in all_presets().values():
                     self._describe(found)
+                self._describe_annotators()
+                return
+            if preset == ANNOTATORS:
+                (self._pull_annotators if action == "pull" else self._verify_annotators)()
                 return
             chosen = get_preset(preset or settings.TRYON_PRESET)
             (self._pull if action == "pull" else self._verify)(chosen)
@@ -87,3 +94,44 @@ class Command(BaseCommand):
         if problems:
             raise CommandError(f"{preset.name}: " + "\n  ".join(["the weights do not match the manifest:", *problems]))
         self.stdout.write(self.style.SUCCESS(f"{preset.name}: {checked} files match the manifest"))
+
+    def _describe_annotators(self) -> None:
+        from generation.keypoints import ANNOTATORS_REPO, BODY_WEIGHTS, DETECTOR_LICENCE, detector_weights
+
+        weights = detector_weights()
+        here = "present" if weights.is_file() else "missing"
+        self.stdout.write(self.style.MIGRATE_HEADING(ANNOTATORS) + "  body keypoints of the person in a model's photo")
+        self.stdout.write("  commercial use: NO: non-commercial licence, opt-in with TRYON_ALLOW_NONCOMMERCIAL=1")
+        self.stdout.write(f"  licence: {DETECTOR_LICENCE}")
+        self.stdout.write(f"  {'body pose model:':24} {ANNOTATORS_REPO}/{BODY_WEIGHTS} -> {weights}  [{here}]")
+
+    def _pull_annotators(self) -> None:
+        from huggingface_hub import hf_hub_download
+        from huggingface_hub.errors import HfHubHTTPError
+
+        from generation.keypoints import ANNOTATORS_REPO, BODY_WEIGHTS, DETECTOR_LICENCE, detector_folder
+
+        folder = detector_folder()
+        offline = os.environ.get("HF_HUB_OFFLINE", "0")
+        if offline not in ("", "0"):
+            raise CommandError(
+                f"pull {ANNOTATORS}: cannot download {ANNOTATORS_REPO}/{BODY_WEIGHTS} with HF_HUB_OFFLINE={offline}; "
+                f"run it on a machine with internet, or copy {BODY_WEIGHTS} into {folder} "
+                "(or set TRYON_KEYPOINT_DETECTOR to the folder that holds it)"
+            )
+        self.stdout.write(f"{ANNOTATORS}: downloading {ANNOTATORS_REPO}/{BODY_WEIGHTS} into {folder}")
+        self.stdout.write(self.style.WARNING(f"  licence: {DETECTOR_LICENCE}"))
+        try:
+            # huggingface_hub draws a tqdm progress bar for the file.
+            hf_hub_download(ANNOTATORS_REPO, BODY_WEIGHTS, local_dir=folder)
+        except (HfHubHTTPError, OSError, ValueError) as error:
+            raise CommandError(f"{ANNOTATORS} {ANNOTATORS_REPO}/{BODY_WEIGHTS}: download failed: {error}") from None
+        self.stdout.write(self.style.SUCCESS(f"{ANNOTATORS}: {folder / BODY_WEIGHTS} is here"))
+
+    def _verify_annotators(self) -> None:
+        from generation.keypoints import detector_weights
+
+        weights = detector_weights()
+        if not weights.is_file():
+            raise CommandError(f"{ANNOTATORS}: no {weights}; run `manage.py tryon_models pull {ANNOTATORS}`")
+        self.stdout.write(self.style.SUCCESS(f"{ANNOTATORS}: {weights} is here ({weights.stat().st_size} bytes)"))

@@ -8,6 +8,7 @@ from prompts import MAX_SAMPLES
 from tryon.catalog.models import CatalogItem, FashionModel, Pose, Scene
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import tryon_job_create, tryon_job_render
+from tryon.media.signing import signed_url
 from tryon.merchants.models import Merchant
 
 
@@ -69,6 +70,6 @@ class Command(BaseCommand):
         if job.status != TryOnJob.Status.SUCCEEDED:
             raise CommandError(f"Try-on #{job.id} {job.status}: {job.error}")
         for image in job.images.all():
-            where = image.file.path if hasattr(image.file.storage, "path") else image.file.url
+            where = image.file.path if hasattr(image.file.storage, "path") else signed_url(image.file)
             self.stdout.write(self.style.SUCCESS(f"Image: {where} ({image.width}x{image.height}, seed {image.seed})"))
         self.stdout.write(f"Took {job.render_seconds:.1f} s; attached to catalog item {item.sku}")

@@ -8,7 +8,8 @@
     document.getElementById("batch-bar").value = progress.progress;
     document.getElementById("batch-line").innerHTML =
       `<strong>${progress.finished} of ${progress.total}</strong> finished ` +
-      `(${progress.succeeded} succeeded, ${progress.failed} failed, ${progress.cancelled} cancelled).`;
+      `(${progress.succeeded} succeeded, ${progress.failed} failed, ${progress.cancelled} cancelled). ` +
+      `<span id="batch-retried">${progress.retried} needed a quality retry.</span>`;
     progress.jobs.forEach((job) => {
       const row = root.querySelector(`[data-job="${job.id}"]`);
       if (!row) return;

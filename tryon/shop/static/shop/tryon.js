@@ -36,6 +36,19 @@
       );
     }
 
+    // The garments warped onto the person, shown until the render replaces it; set once, so it never flickers.
+    function draft(src) {
+      const shown = result.querySelector("[data-draft]");
+      if (shown && shown.getAttribute("src") === src) return;
+      const figure = document.createElement("figure");
+      figure.className = "tryon-draft";
+      figure.innerHTML =
+        '<img data-draft alt="Draft of your try-on: your garment on the model">' +
+        "<figcaption>Draft: your garment on the model. Refining the details…</figcaption>";
+      figure.querySelector("img").src = src;
+      result.replaceChildren(figure);
+    }
+
     return {
       busy(text) {
         panel.hidden = progress.hidden = false;
@@ -59,6 +72,7 @@
         }
         progress.hidden = false;
         failure.hidden = true;
+        if (status.draft && status.status !== "succeeded") draft(status.draft);
         if (status.status === "queued") {
           bar.removeAttribute("value");
           state.textContent = "Waiting for a free renderer…";

@@ -1,0 +1,1 @@
+"""Rate-limit counters every web process shares (see counters.py)."""

@@ -1,0 +1,86 @@
+"""Fixed-window counters shared by every web process, counted atomically.
+
+`hit(key, window=...)` adds one to the key's count in the current window and returns the count after it,
+in one atomic step, so two processes (or twenty threads) can never both see "one left". The store is
+TRYON_RATELIMIT_STORE: "cache" counts with Redis INCR (cache.add, then cache.incr); "database" with
+`UPDATE ... SET count = count + 1` on a row per key and window (the embedded SQLite default, or PostgreSQL
+without Redis). Windows are aligned to the clock, so each window's key is new and old rows just expire.
+"""
+
+import contextlib
+import random
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from tryon.ratelimits.models import RateCounter
+
+PRUNE_ONE_IN = 50  # new windows that also delete expired rows
+
+
+@dataclass(frozen=True)
+class Hit:
+    count: int  # hits in this window, this one included
+    resets_in: int  # seconds until the window turns
+
+
+def _now() -> float:
+    return time.time()
+
+
+def _window_key(key: str, window: int, now: float) -> tuple[str, int]:
+    bucket = int(now // window)
+    return f"rl:{key}:{window}:{bucket}", (bucket + 1) * window
+
+
+def hit(key: str, *, window: int) -> Hit:
+    now = _now()
+    window_key, ends = _window_key(key, window, now)
+    count = _cache_hit(window_key, window) if _store() == "cache" else _database_hit(window_key, ends)
+    return Hit(count=count, resets_in=max(1, ends - int(now)))
+
+
+def take_back(key: str, *, window: int) -> None:
+    """Undo one hit in the current window (a reserved render that turned out free)."""
+    window_key, _ends = _window_key(key, window, _now())
+    if _store() == "cache":
+        with contextlib.suppress(ValueError):  # the window turned meanwhile: nothing left to give back
+            cache.decr(window_key)
+    else:
+        RateCounter.objects.filter(key=window_key, count__gt=0).update(count=F("count") - 1)
+
+
+def _store() -> str:
+    return settings.TRYON_RATELIMIT_STORE
+
+
+def _cache_hit(window_key: str, window: int) -> int:
+    for _attempt in range(3):
+        if cache.add(window_key, 1, timeout=window + 1):
+            return 1
+        try:
+            return cache.incr(window_key)
+        except ValueError:  # expired between add and incr: start the window again
+            continue
+    raise RuntimeError(f"Could not count {window_key} in the cache")
+
+
+def _database_hit(window_key: str, ends: int) -> int:
+    with transaction.atomic():
+        if not RateCounter.objects.filter(key=window_key).update(count=F("count") + 1):
+            try:
+                with transaction.atomic():
+                    RateCounter.objects.create(key=window_key, count=1, expires_at=datetime.fromtimestamp(ends, tz=UTC))
+            except IntegrityError:  # another process created it first: count on its row
+                RateCounter.objects.filter(key=window_key).update(count=F("count") + 1)
+            else:
+                if random.randrange(PRUNE_ONE_IN) == 0:
+                    RateCounter.objects.filter(expires_at__lt=datetime.now(tz=UTC)).delete()
+                return 1
+        # Our UPDATE holds the row's lock until commit: the count read here is ours, not a later one.
+        return RateCounter.objects.filter(key=window_key).values_list("count", flat=True).get()
