@@ -78,11 +78,11 @@ def compose_draft(
                 patch *= 1 - front[window][..., None]
             if layer.category in UPPER:
                 patch[: max(0, body.neckline() - top)] = 0  # the face stays the photo's, as in the mask
-            canvas[window] = patch + canvas[window] * (1 - patch[..., 3:])
+            canvas[window] = cv2.add(patch, cv2.multiply(canvas[window], cv2.merge([1 - patch[..., 3]] * 4)))  # over
             ends = (top + patch.shape[0], left + patch.shape[1])
             covered = [min(covered[0], top), min(covered[1], left), max(covered[2], ends[0]), max(covered[3], ends[1])]
     # 4. Lay the garment over the person: where none lands, the person is untouched, to the last bit.
-    image = np.array(letterbox(person.convert("RGB"), width, height))
+    image = np.array(letterbox(person if person.mode == "RGB" else person.convert("RGB"), width, height))
     garment = np.zeros((height, width, 4), np.uint8)
     window = np.s_[covered[0] : covered[2], covered[1] : covered[3]]
     premultiplied = canvas[window]
@@ -168,11 +168,11 @@ def _number(value) -> bool:
 
 
 def _prepare(layer: DraftLayer, field: str) -> tuple[np.ndarray, Anatomy]:
-    cutout = layer.cutout
-    if max(cutout.size) > WORKING_SIDE:
-        factor = WORKING_SIDE / max(cutout.size)
-        cutout = cutout.resize((max(1, round(cutout.width * factor)), max(1, round(cutout.height * factor))))
-    rgba = np.asarray(cutout)
+    rgba = np.asarray(layer.cutout)
+    if max(rgba.shape[:2]) > WORKING_SIDE:
+        factor = WORKING_SIDE / max(rgba.shape[:2])
+        size = (max(1, round(rgba.shape[1] * factor)), max(1, round(rgba.shape[0] * factor)))
+        rgba = cv2.resize(rgba, size, interpolation=cv2.INTER_AREA)
     try:
         anatomy = read_anatomy(rgba[..., 3], layer.category)
     except ValueError as error:

@@ -124,7 +124,7 @@ def _bottom(mask: np.ndarray, labels: np.ndarray, scale: float):
     top, bottom = rows[0], rows[-1]
     centre = _centre(mask, rows[: max(1, len(rows) // 10)])
     gap = ~mask[top : bottom + 1, centre]
-    open_to_hem = len(gap) - np.argmin(gap[::-1]) if not gap.all() else len(gap)  # the gap's run up from the hem
+    open_to_hem = np.argmin(gap[::-1]) if not gap.all() else len(gap)  # the gap's run up from the hem
     if open_to_hem < 0.3 * len(gap):
         lo, hi = _run_around(mask, centre)
         labels[mask] = 1

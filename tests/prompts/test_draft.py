@@ -25,7 +25,7 @@ T_SHIRT = [(110, 30), (130, 45), (170, 45), (190, 30), (250, 60), (285, 120), (2
            (65, 330), (65, 110), (55, 140), (15, 120), (50, 60)]  # fmt: skip
 LONG_SLEEVED = [(110, 30), (130, 45), (170, 45), (190, 30), (240, 50), (300, 250), (268, 264), (232, 110),
                 (232, 330), (68, 330), (68, 110), (32, 264), (0, 250), (60, 50)]  # fmt: skip
-TROUSERS = [(70, 20), (230, 20), (250, 340), (165, 340), (150, 120), (135, 340), (50, 340)]
+TROUSERS = [(70, 20), (230, 20), (255, 340), (180, 340), (150, 120), (120, 340), (45, 340)]
 SKIRT = [(90, 40), (210, 40), (260, 330), (40, 330)]
 DRESS = [(110, 20), (130, 35), (170, 35), (190, 20), (215, 35), (205, 130), (265, 345), (35, 345), (95, 130), (85, 35)]
 
@@ -127,6 +127,17 @@ def test_the_hem_falls_at_the_length_asked_for(cutouts, name, category, length):
     expected = draw_mask([category], front, sleeves=False, dilation=0, length=length, width=512, height=768)
     landed, region = np.asarray(draft.garment_mask) > 0, np.asarray(expected) > 0
     assert (landed & region).sum() / (landed | region).sum() >= 0.8
+
+
+def test_trouser_legs_go_down_each_leg_and_a_skirt_stays_one_piece(cutouts):
+    trousers, _ = dress_up(cutouts, "front-standing", ("trousers", "bottom", False))
+    skirt, _ = dress_up(cutouts, "front-standing", ("skirt", "bottom", False))
+    between_the_knees = at("front-standing", "right_knee", "left_knee", 0.5)
+    (row, column), knee = between_the_knees, at("front-standing", "right_knee")
+
+    assert np.asarray(trousers.garment_mask)[row + 20, column] == 0
+    assert np.asarray(trousers.garment_mask)[knee[0] + 20, knee[1]] == 255
+    assert np.asarray(skirt.garment_mask)[row - 20, column] == 255
 
 
 def test_the_draft_has_the_promised_shapes(cutouts):

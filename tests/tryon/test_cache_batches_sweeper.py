@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.factories import CatalogItemFactory, FashionModelFactory, PoseFactory, SceneFactory, shop_with_picks
 from tryon.jobs.batches import tryon_batch_create, tryon_batch_progress
+from tryon.jobs.heartbeats import worker_heartbeat_record
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import QUEUE_PRIORITY, job_queue, tryon_job_claim, tryon_job_create, tryon_job_render
 from tryon.jobs.sweeper import tryon_jobs_sweep
@@ -158,6 +159,7 @@ def test_the_sweeper_gives_up_on_a_job_that_keeps_killing_workers(sent, settings
 
 
 def test_the_sweeper_resends_a_queued_job_whose_message_was_lost(sent, settings):
+    worker_heartbeat_record(hostname="gpu0@test", queues=[job_queue("tiny")])  # a worker that could take it
     job = tryon_job_create(**shop_with_picks())
     long_ago = timezone.now() - timedelta(seconds=settings.TRYON_RESEND_AFTER + 1)
     TryOnJob.objects.filter(pk=job.id).update(enqueued_at=long_ago)

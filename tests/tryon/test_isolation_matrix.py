@@ -9,6 +9,7 @@ or until this file knows how to fill its URL parameters (SHOP_PARAMS, ADMIN_PARA
 merchant it shows (ROWS). (The API has its own matrix: tests/tryon/api/test_isolation.py.)
 """
 
+import hashlib
 import io
 import re
 from urllib.parse import urlencode
@@ -47,13 +48,13 @@ pytestmark = pytest.mark.django_db
 MARK = "THEIRS"  # in a text of every row of the other merchant: it must never show on our staff's pages
 
 
-def garment_photo() -> ContentFile:
+def garment_photo(name="dress.png") -> ContentFile:
     """A garment on a plain background, so its cut-out preview exists (our own must answer 200)."""
     photo = Image.new("RGB", (300, 400), "white")
     ImageDraw.Draw(photo).polygon([(90, 40), (210, 40), (270, 360), (30, 360)], fill="#b0242e")
     buffer = io.BytesIO()
     photo.save(buffer, format="PNG")
-    return ContentFile(buffer.getvalue(), name="dress.png")
+    return ContentFile(buffer.getvalue(), name=name)
 
 
 class Tenant:
@@ -66,7 +67,12 @@ class Tenant:
         self.shop = {
             "merchant": merchant,
             "catalog_item": CatalogItemFactory(merchant=merchant, title=f"{label} dress", garments=[self.garment]),
-            "fashion_model": FashionModelFactory(merchant=merchant, name=f"{label} model"),
+            "fashion_model": FashionModelFactory(
+                merchant=merchant,
+                name=f"{label} model",
+                reference_photo=garment_photo("person.png"),
+                reference_photo_sha256=hashlib.sha256(garment_photo().read()).hexdigest(),
+            ),
             "pose": PoseFactory(merchant=merchant, name=f"{label} pose"),
             "scene": SceneFactory(merchant=merchant, name=f"{label} scene", prompt=f"{label} beach at dusk"),
         }
@@ -113,7 +119,8 @@ def snapshot(tenant: Tenant) -> dict:
 def nothing_of_theirs_in(response, theirs: Tenant):
     content = response.content if not getattr(response, "streaming", False) else b"".join(response.streaming_content)
     assert MARK.encode() not in content, f"{response.request['PATH_INFO']} shows the other merchant's rows"
-    assert theirs.image.file.name.encode() not in content, "a link to the other merchant's image"
+    for file in (theirs.image.file, theirs.garment.image, theirs["fashion_model"].reference_photo):
+        assert file.name.encode() not in content, f"a link to the other merchant's {file.name}"
 
 
 def may_use(model_admin, staff) -> bool:
@@ -357,7 +364,7 @@ def shop_url(route: str, tenant: Tenant, ids_from: Tenant | None = None) -> str:
 
 def test_the_matrix_covers_every_shop_page():
     names = {name for name, _route in SHOP_ROUTES}
-    assert {"shop:tryon", "shop:tryon-status", "media:file"} <= names and PUBLIC <= names
+    assert {"shop:tryon", "shop:tryon-status", "media:file", *PUBLIC} <= names
 
 
 @pytest.mark.parametrize(("name", "route"), SHOP_ROUTES, ids=[name for name, _route in SHOP_ROUTES])

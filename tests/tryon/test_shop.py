@@ -4,7 +4,7 @@ a shopper never sees someone else's try-on, and merchant staff never see another
 import pytest
 
 from tests.factories import GarmentFactory, StaffFactory, shop_with_picks
-from tests.tryon.links import link_path
+from tests.tryon.links import SignedLink, link_path
 from tryon.jobs.models import TryOnJob
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def test_a_shopper_tries_a_product_on_and_sees_the_result(client, django_capture
         "steps_total": job.steps_total,
         "progress": 1.0,
         "error": "",
-        "images": [image_url],
+        "images": [SignedLink(job.images.get().file)],
     }
 
 

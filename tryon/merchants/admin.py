@@ -3,9 +3,10 @@ from django.contrib.auth.admin import UserAdmin
 
 from tryon.json_input import JSON_FORMFIELD_OVERRIDES
 from tryon.merchants.models import Merchant, User
+from tryon.merchants.scoping import StorableFilters
 
 
-class OperatorsOnly:
+class OperatorsOnly(StorableFilters):
     """Merchants and logins are the operator's business: merchant staff never see these pages."""
 
     formfield_overrides = JSON_FORMFIELD_OVERRIDES  # e.g. quality thresholds: a field error, never a 500

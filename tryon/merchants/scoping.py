@@ -1,6 +1,7 @@
 """Django admin scoped to the signed-in user's merchant: staff see, pick and save only their own rows."""
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.http import Http404
 
 from tryon.json_input import JSON_FORMFIELD_OVERRIDES
@@ -17,7 +18,17 @@ def staff_of(user, merchant) -> bool:
     return user.is_superuser or (merchant is not None and getattr(user, "merchant_id", None) == merchant.id)
 
 
-class MerchantScopedAdmin(admin.ModelAdmin):
+class StorableFilters:
+    """Changelist filters the database can compare: one with a NUL (PostgreSQL refuses it in any text, a 500)
+    is an incorrect lookup, which the admin answers by showing the list unfiltered with a note (?e=1)."""
+
+    def get_changelist_instance(self, request):
+        if any("\x00" in key or "\x00" in value for key, values in request.GET.lists() for value in values):
+            raise IncorrectLookupParameters("A filter holds a NUL character.")
+        return super().get_changelist_instance(request)
+
+
+class MerchantScopedAdmin(StorableFilters, admin.ModelAdmin):
     formfield_overrides = JSON_FORMFIELD_OVERRIDES  # JSON too deep or unstorable: a field error, not a 500
 
     def _allowed(self, request) -> bool:

@@ -30,6 +30,7 @@ def finished_job(shop, seed: int) -> TryOnJob:
     return job
 
 
+@pytest.mark.django_db  # the API's conftest clears the cache, a database table
 def test_deliveries_go_to_their_own_queue_and_renders_to_their_presets():
     route = celery_app.amqp.router.route
 
