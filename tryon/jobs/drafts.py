@@ -8,6 +8,7 @@ before, else a neutral silhouette in the pose on the scene's picture. The render
 import io
 import logging
 import time
+from functools import lru_cache
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -25,6 +26,15 @@ DRAFT_QUALITY = 92  # JPEG: a draft is replaced in seconds, and encodes ten time
 def stored_image(name: str, mode: str) -> Image.Image:
     with default_storage.open(name) as stored, Image.open(stored) as image:
         return image.convert(mode)
+
+
+@lru_cache(maxsize=64)
+def _cutout(name: str, sha256: str) -> Image.Image:
+    """A garment's cut-out, decoded once per process: every shopper trying that garment on shares it.
+
+    Keyed by content hash as well as name, so a new cut-out is never served stale; never modified by callers.
+    """
+    return stored_image(name, "RGBA")
 
 
 def draft_person(job: TryOnJob, plan: GenerationPlan) -> Image.Image:
@@ -51,7 +61,7 @@ def tryon_job_draft_create(*, job: TryOnJob, plan: GenerationPlan) -> TryOnJob:
         person = letterbox(draft_person(job, plan), plan.width, plan.height)
         layers = [
             DraftLayer(
-                cutout=stored_image(layer.cutout.name, "RGBA"),
+                cutout=_cutout(layer.cutout.name, layer.cutout.sha256),
                 category=layer.category,
                 sleeves=layer.sleeves,
                 length=layer.length,
