@@ -9,6 +9,8 @@ from tests.tryon.gallery import finished_job
 from tryon.catalog.demo import demo_shop_create
 from tryon.catalog.models import CatalogItem, FashionModel, Pose, Scene
 from tryon.jobs.gallery import generated_image_approve, generated_image_make_primary
+from tryon.jobs.models import GeneratedImage
+from tryon.jobs.services import tryon_job_create, tryon_job_render
 from tryon.merchants.models import User
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -70,3 +72,25 @@ def test_every_page_at_desktop_and_phone_width(page):
         (f"/admin/jobs/tryonjob/{images[0].job_id}/change/", "admin-job"),
     ]:
         visit(page, url, name)
+
+
+def test_a_rendered_image_shows_its_fidelity_scores_and_garment_region(page):
+    merchant, dress, staff, _images = demo_shop()
+    picks = {
+        "fashion_model": FashionModel.objects.filter(merchant=merchant).first(),
+        "pose": Pose.objects.filter(merchant=merchant).last(),
+        "scene": Scene.objects.filter(merchant=merchant).first(),
+    }
+    job = tryon_job_create(merchant=merchant, catalog_item=dress, **picks, seed=3, enqueue=False)
+    tryon_job_render(job_id=job.id)  # in this process, on the tiny preset
+    image = GeneratedImage.objects.get(job=job)
+    assert image.scores and image.garment_mask
+
+    log_in(page, staff)
+    visit(page, f"/admin/jobs/generatedimage/{image.id}/change/", "admin-generated-image-scores")
+    expect(page.get_by_text("Tinted: where the garment should be, as scored.")).to_be_visible()
+    expect(page.locator(".fidelity-score").first).to_be_visible()
+    visit(page, f"/admin/catalog/catalogitem/{dress.id}/change/", "admin-catalog-item-scores")
+    expect(page.locator(f'[data-image="{image.id}"] .fidelity')).to_be_visible()
+    visit(page, f"/admin/jobs/tryonjob/{job.id}/change/", "admin-job-attempts")
+    expect(page.locator(".fidelity-attempts")).to_be_visible()
