@@ -23,7 +23,9 @@ def test_the_default_stacks_are_declared_with_their_weights_and_licences():
         1.0,
     )
     tryon = get_preset("sd15-tryon")
-    assert tryon.modes == ("tryon",) and tryon.ip_adapter == "h94/IP-Adapter"
+    assert tryon.modes == ("tryon", "warp") and tryon.ip_adapter == "h94/IP-Adapter"
+    assert tryon.inpainting_base and tryon.person_preset == "sd15"  # its stage-1 person comes from txt2img
+    assert all("warp" in preset.modes for preset in PRESETS.values())  # every family puts the garment's pixels in
     assert tryon.ip_adapter_weight == "models/ip-adapter_sd15.safetensors"
     assert "Apache-2.0" in tryon.licence and "OpenRAIL-M" in tryon.licence
     sdxl = get_preset("sdxl")

@@ -58,7 +58,8 @@ class WorkerProcess:
     def start(self) -> "WorkerProcess":
         command = [
             sys.executable, "-m", self.launcher, "-A", "tryon", "worker",
-            f"--pool={self.pool}", "--loglevel=INFO", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h", f"--queues={self.queue}",
+            f"--pool={self.pool}", "--loglevel=INFO", f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
+            f"--queues={self.queue}",
             "--without-gossip", "--without-mingle", "--without-heartbeat",
         ]  # fmt: skip
         with open(self.log_path, "wb") as log:

@@ -267,9 +267,8 @@ def _endpoint_record(endpoint: WebhookEndpoint, *, answered: bool) -> None:
         return
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(failures_in_a_row=F("failures_in_a_row") + 1)
     pause_until = timezone.now() + timedelta(seconds=settings.TRYON_WEBHOOK_BREAKER_PAUSE)
-    if WebhookEndpoint.objects.filter(pk=endpoint.pk, failures_in_a_row__gte=settings.TRYON_WEBHOOK_BREAKER_AFTER).update(
-        paused_until=pause_until
-    ):
+    too_many = settings.TRYON_WEBHOOK_BREAKER_AFTER
+    if WebhookEndpoint.objects.filter(pk=endpoint.pk, failures_in_a_row__gte=too_many).update(paused_until=pause_until):
         logger.warning(
             "Webhook endpoint #%s (%s) failed %s times in a row: paused until %s; its deliveries wait",
             endpoint.pk,

@@ -49,7 +49,7 @@ class GarmentAdmin(MerchantScopedAdmin):
     list_display_links = ["name"]
     list_filter = ["category"]
     search_fields = ["name", "description"]
-    readonly_fields = ["stored_photo", "cutout"]
+    readonly_fields = ["stored_photo", "cutout_preview"]
     actions = [render_previews]
 
     @admin.display(description="Photo")
@@ -61,7 +61,7 @@ class GarmentAdmin(MerchantScopedAdmin):
         return thumbnail(garment.image, 240, alt=f"{garment.name}, as stored")
 
     @admin.display(description="Cut-out and mask")
-    def cutout(self, garment):
+    def cutout_preview(self, garment):
         if not garment.pk or not garment.image:
             return "—"
         try:

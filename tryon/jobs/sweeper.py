@@ -123,9 +123,7 @@ def tryon_jobs_sweep_exclusive(*, holder: str) -> SweepResult | None:
         return None
     try:
         result = tryon_jobs_sweep()
-        SweeperState.objects.filter(name="jobs", holder=holder).update(
-            last_run_at=timezone.now(), last_run_by=holder
-        )
+        SweeperState.objects.filter(name="jobs", holder=holder).update(last_run_at=timezone.now(), last_run_by=holder)
         return result
     finally:
         SweeperState.objects.filter(name="jobs", holder=holder).update(locked_until=None)

@@ -33,7 +33,7 @@ def test_a_batch_queues_every_combination_and_reports_its_progress(storefront):
     assert accepted["Location"] == f"http://testserver/api/v1/batches/{batch['id']}"
     assert len(batch["tryon_ids"]) == 4
     assert batch["progress"] == {
-        "total": 4, "finished": 0, "progress": 0.0,
+        "total": 4, "finished": 0, "retried": 0, "progress": 0.0,
         "queued": 4, "running": 0, "succeeded": 0, "failed": 0, "cancelled": 0,
     }  # fmt: skip
     assert set(TryOnJob.objects.filter(pk__in=batch["tryon_ids"]).values_list("priority", flat=True)) == {"batch"}

@@ -45,6 +45,9 @@ def test_a_try_on_is_accepted_then_rendered_and_polled_to_its_images(storefront,
             "height": row.height,
             "seed": 7,
             "parameters": row.parameters,
+            "scores": row.scores,
+            "quality_failures": [],
+            "attempt": 0,
         }
     ]
     assert polled["parameters"] == row.parameters and "Seed: 7" in polled["parameters"]

@@ -2,6 +2,7 @@
 worker, give up quickly, and an endpoint that keeps failing is paused while the outbox keeps its events."""
 
 from datetime import timedelta
+from itertools import pairwise
 
 import pytest
 from django.utils import timezone
@@ -121,7 +122,7 @@ def test_five_renders_finish_on_time_while_a_storefronts_webhook_server_hangs(tm
 
     finished = sorted(TryOnJob.objects.filter(pk__in=[j.id for j in jobs]), key=lambda j: j.started_at)
     assert [j.status for j in finished] == ["succeeded"] * 5, [j.error for j in finished]
-    gaps = [(later.started_at - earlier.finished_at).total_seconds() for earlier, later in zip(finished, finished[1:])]
+    gaps = [(later.started_at - earlier.finished_at).total_seconds() for earlier, later in pairwise(finished)]
     assert max(gaps) < 8, gaps  # the render worker never waited behind a 30 s delivery
     assert WebhookDelivery.objects.filter(endpoint__merchant=hung_shop["merchant"]).count() == 3
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {Pending}  # kept, to try again
