@@ -12,7 +12,7 @@ from prompts.cutout import garment_cutout
 from prompts.draft import refine_mask
 from prompts.plan import GarmentLayer, GenerationPlan
 
-from .conftest import IMAGES, PHOTO, RED_DRESS, STANDING, garment, picture, reference
+from .conftest import IMAGES, PHOTO, RED_DRESS, STANDING, picture, reference
 
 RED_CUTOUT = reference("red-dress-cutout.png")
 WARP_IMAGES = {**IMAGES, RED_CUTOUT.sha256: garment_cutout(IMAGES[RED_DRESS.sha256])}

@@ -216,7 +216,7 @@ def test_a_killed_workers_job_is_recovered_by_another_worker_with_no_beat_runnin
     doomed = WorkerProcess(tmp_path, env, queues).start()
     survivor = None
     try:
-        job = slow_job(shop_with_picks(), seed=31, steps=8)
+        job = slow_job(shop_with_picks(), seed=31)
         wait_for(lambda: TryOnJob.objects.get(pk=job.id).steps_done >= 2, 120, "the render", lambda: doomed.log)
         os.kill(doomed.process.pid, signal.SIGKILL)
         doomed.process.wait(timeout=10)

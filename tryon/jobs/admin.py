@@ -96,7 +96,8 @@ class TryOnJobAdmin(MerchantScopedAdmin):
     search_fields = ["catalog_item__title", "catalog_item__sku", "error"]
     list_select_related = ["catalog_item", "fashion_model", "pose", "scene"]
     readonly_fields = [
-        "status_badge", "progress_bar", "problem", "timings", "garment_list", "samples", "draft_preview", "attempts_table"
+        "status_badge", "progress_bar", "problem", "timings", "garment_list", "samples",
+        "draft_preview", "attempts_table",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["status_badge", "progress_bar", "problem", "notice", "timings", "draft_preview"]}),
@@ -287,7 +288,8 @@ class GeneratedImageAdmin(MerchantScopedAdmin):
     list_filter = [ReviewFilter]
     list_select_related = ["job", "catalog_item"]
     readonly_fields = [
-        "overlay", "job", "catalog_item", "review", "fidelity", "index", "attempt", "width", "height", "seed", "parameters"
+        "overlay", "job", "catalog_item", "review", "fidelity",
+        "index", "attempt", "width", "height", "seed", "parameters",
     ]  # fmt: skip
     fields = readonly_fields
     Media = JobsMedia

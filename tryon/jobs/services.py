@@ -72,7 +72,6 @@ def tryon_job_create(
     `enqueue=False` leaves a new job queued for a caller that renders it in-process (tryon_render).
     """
     from generation.presets import get_preset  # light: no torch
-
     from tryon.jobs.heartbeats import preset_check_served
 
     for field, obj in (("fashion_model", fashion_model), ("pose", pose), ("scene", scene)):

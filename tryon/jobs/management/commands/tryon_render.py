@@ -64,7 +64,13 @@ class Command(BaseCommand):
 
         self.stdout.write(f"Try-on #{job.id}: {item.title} with preset {job.preset}, seed {job.seed}")
         with tqdm(total=job.steps_total, unit="step", desc="Rendering", file=self.stderr._out) as bar:
-            tryon_job_render(job_id=job.id, on_step=lambda step, total: bar.update(step - bar.n))
+
+            def on_step(step: int, total: int) -> None:
+                if step < bar.n or total != bar.total:  # the next pass: after the stage-1 person, or a retry
+                    bar.reset(total=total)
+                bar.update(step - bar.n)
+
+            tryon_job_render(job_id=job.id, on_step=on_step)
 
         job = TryOnJob.objects.get(pk=job.id)
         if job.status != TryOnJob.Status.SUCCEEDED:
