@@ -325,6 +325,9 @@ def test_no_site_wide_admin_view_shows_another_merchants_rows():
 # --- The shop: every page that is not the API's or the admin's ---
 
 
+OPERATIONS = ("healthz", "readyz")  # probes for load balancers: no merchant's data, tested in test_health.py
+
+
 def shop_routes(patterns=None, seen="") -> list[tuple[str, str]]:
     routes = []
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
@@ -333,7 +336,7 @@ def shop_routes(patterns=None, seen="") -> list[tuple[str, str]]:
             if not route.startswith(("admin/", "api/")):
                 namespace = f"{pattern.namespace}:" if pattern.namespace else ""
                 routes += [(namespace + name, r) for name, r in shop_routes(pattern.url_patterns, route)]
-        elif not route.startswith(("admin/", "api/")):
+        elif not route.startswith(("admin/", "api/", *OPERATIONS)):
             routes.append((pattern.name, route))
     return routes
 
