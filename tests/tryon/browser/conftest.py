@@ -14,6 +14,7 @@ from django.core.cache import cache
 from tests.services import IN_CI
 from tests.tryon.browser.helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP
 from tests.tryon.worker import WorkerProcess, env_for_test_database, send_tasks_to_broker, worker_queues
+from tryon.jobs.heartbeats import worker_heartbeat_record
 
 
 def pytest_collection_modifyitems(config, items):
@@ -94,7 +95,12 @@ def worker_process(django_db_setup, shared_media, tmp_path_factory):
 
 @pytest.fixture
 def worker(worker_process):
-    """The run's worker; while the test runs, renders go to it through Redis instead of running inline."""
+    """The run's worker; while the test runs, renders go to it through Redis instead of running inline.
+
+    Each test starts on an emptied database, so the worker's presence (written every 30 s) is written again
+    here: a try-on for a preset no worker serves would be refused (tryon.jobs.heartbeats).
+    """
+    worker_heartbeat_record(hostname="browser-tests@localhost", queues=worker_queues().split(","))
     send_tasks_to_broker(True)
     yield worker_process
     send_tasks_to_broker(False)

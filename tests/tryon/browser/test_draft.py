@@ -12,7 +12,7 @@ from tests.tryon.browser.helpers import screenshot
 from tests.tryon.garment_photos import striped_garment, upload
 from tryon.catalog.services import catalog_item_create, garment_create
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import tryon_job_create
+from tryon.jobs.services import tryon_job_cancel, tryon_job_create
 from tryon.merchants.models import Merchant
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -65,3 +65,5 @@ def test_the_draft_shows_the_garment_at_once_and_the_render_replaces_it(page, wo
     TIMINGS.parent.mkdir(exist_ok=True)
     TIMINGS.write_text(json.dumps({"draft_visible_ms": round(waited_ms), "batch_jobs_finished_first": busy}))
     print(f"draft visible {waited_ms:.0f} ms after pressing Try it on; {busy} batch jobs finished before the render")
+    for waiting in TryOnJob.objects.filter(priority=TryOnJob.Priority.BATCH, status__in=["queued", "running"]):
+        tryon_job_cancel(job_id=waiting.id)  # the shared worker is free for the next test
