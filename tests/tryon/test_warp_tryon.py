@@ -187,3 +187,11 @@ def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def test_a_batch_render_skips_the_draft_nobody_waits_for(merchant, breton, picks):
+    job = tryon_job_create(
+        merchant=merchant, garments=[breton], priority=TryOnJob.Priority.BATCH, enqueue=False, **picks
+    )
+
+    assert job.plan["mode"] == "warp" and not job.draft  # 500 combinations would cost the request seconds

@@ -69,14 +69,13 @@ def tryon_job_draft_create(*, job: TryOnJob, plan: GenerationPlan) -> TryOnJob:
             for layer in plan.garment_layers
         ]
         draft = compose_draft(person, layers, plan.person_keypoints, width=plan.width, height=plan.height)
+        buffer = io.BytesIO()
+        draft.image.save(buffer, format="JPEG", quality=DRAFT_QUALITY, subsampling=0)  # 4:4:4 keeps thin stripes
+        job.draft.save(f"{job.merchant_id}/draft-{job.id}.jpg", ContentFile(buffer.getvalue()), save=False)
     except (OSError, ValueError) as error:
         logger.warning("No draft for try-on #%s: %s", job.id, error)
+        job.draft = None
         return job
-    buffer = io.BytesIO()
-    draft.image.save(
-        buffer, format="JPEG", quality=DRAFT_QUALITY, subsampling=0
-    )  # 4:4:4: thin stripes keep their colour
-    job.draft.save(f"{job.merchant_id}/draft-{job.id}.jpg", ContentFile(buffer.getvalue()), save=False)
     TryOnJob.objects.filter(pk=job.pk).update(draft=job.draft.name)
     logger.info("Draft of try-on #%s made in %.0f ms", job.id, (time.perf_counter() - started) * 1000)
     return job

@@ -151,7 +151,7 @@ def tryon_job_create(
         raise
     job.garments.set(garments)
     job.reused = False
-    if mode == "warp":
+    if mode == "warp" and priority == TryOnJob.Priority.SHOPPER:  # someone is waiting at a screen; a batch is not
         tryon_job_draft_create(job=job, plan=plan)
     if enqueue:
         transaction.on_commit(lambda: tryon_job_enqueue(job_id=job.id))
