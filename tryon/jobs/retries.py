@@ -34,4 +34,6 @@ def tryon_job_retry(*, job: TryOnJob) -> TryOnJob:
         preset=job.preset,
         style=job.style,
         priority=job.priority,
+        # Drawn from words by choice stays so; drawn from words for want of a cut-out tries the garment's pixels again
+        method="warp" if job.plan.get("mode") == "warp" or job.notice else "text",
     )
