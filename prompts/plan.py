@@ -370,6 +370,8 @@ class GenerationPlan:
         for name, default in LATER_FIELD_DEFAULTS.items():
             if canonical[name] == default:
                 del canonical[name]
+        if self.person is not None:  # by its own fingerprint, so fields added later leave both unchanged
+            canonical["person"] = self.person.fingerprint
         return hashlib.sha256(_json(canonical).encode()).hexdigest()
 
 

@@ -115,3 +115,24 @@ def test_scores_round_trip_through_the_api(job_for):
         assert image["quality_failures"] == [] and image["attempt"] == 0
         assert f"SSIM {image['scores']['pattern_ssim']:.2f}" in image["parameters"]
     assert client.get(body["draft_url"].removeprefix("http://testserver")).status_code == 200
+
+
+def test_a_retry_that_fails_keeps_the_images_already_made(gated_tiny, job_for, monkeypatch):
+    import generation
+
+    real, calls = generation.render, []
+
+    def out_of_memory_on_retry(plan, **kwargs):
+        calls.append(plan.seed)
+        if len(calls) > 2:  # the person, the first attempt; then the retry runs out of memory
+            raise generation.EngineError("ran out of GPU memory rendering 128x192")
+        return real(plan, **kwargs)
+
+    monkeypatch.setattr(generation, "render", out_of_memory_on_retry)
+    job = job_for(IMPOSSIBLE)
+
+    tryon_job_render(job_id=job.id)
+
+    job.refresh_from_db()
+    assert job.status == TryOnJob.Status.SUCCEEDED, job.error
+    assert len(job.quality_attempts) == 1 and job.images.count() == 2

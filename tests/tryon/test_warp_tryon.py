@@ -1,6 +1,7 @@
 """A merchant's own garment in every render: cut out on upload, warped onto the person as an instant draft,
 then refined; the person is rendered once per model, pose and scene and shared by every garment."""
 
+import dataclasses
 import hashlib
 import io
 
@@ -195,3 +196,25 @@ def test_a_batch_render_skips_the_draft_nobody_waits_for(merchant, breton, picks
     )
 
     assert job.plan["mode"] == "warp" and not job.draft  # 500 combinations would cost the request seconds
+
+
+def test_one_progress_bar_runs_over_the_person_and_the_refine(merchant, breton, picks):
+    job = tryon_job_create(merchant=merchant, garments=[breton], enqueue=False, **picks)
+    seen = []
+
+    tryon_job_render(job_id=job.id, on_step=lambda step, total: seen.append((step, total)))
+
+    job.refresh_from_db()
+    person_steps, refine_steps = job.plan["person"]["steps"], int(job.plan["steps"] * job.plan["strength"])
+    assert (job.steps_done, job.steps_total) == (person_steps + refine_steps,) * 2
+    assert [step for step, _total in seen] == list(range(1, person_steps + refine_steps + 1))  # never backwards
+
+
+def test_a_preset_that_cannot_warp_draws_from_words_and_says_why(merchant, breton, picks, monkeypatch):
+    from generation import presets
+
+    monkeypatch.setitem(presets.PRESETS, "tiny", dataclasses.replace(presets.TINY, modes=("generate", "refine")))
+
+    job = tryon_job_create(merchant=merchant, garments=[breton], enqueue=False, **picks)
+
+    assert job.plan["mode"] == "generate" and "preset 'tiny' does not render warp" in job.notice

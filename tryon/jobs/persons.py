@@ -6,6 +6,7 @@ each is stored under its plan's fingerprint (PersonRender) and every garment's r
 
 import hashlib
 import logging
+import uuid
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -42,7 +43,10 @@ def person_render_get_or_create(*, merchant_id: int, plan: GenerationPlan, on_st
     image = result.images[0]
     png = generation.png_with_parameters(image, result.parameters)
     sha256 = hashlib.sha256(png).hexdigest()
-    name = default_storage.save(f"persons/{merchant_id}/{plan.fingerprint[:32]}.png", ContentFile(png))
+    # A name of its own: two workers rendering the same person at once must never overwrite or delete each other's
+    name = default_storage.save(
+        f"persons/{merchant_id}/{plan.fingerprint[:32]}-{uuid.uuid4().hex[:8]}.png", ContentFile(png)
+    )
     try:
         with transaction.atomic():
             PersonRender.objects.create(
@@ -54,5 +58,5 @@ def person_render_get_or_create(*, merchant_id: int, plan: GenerationPlan, on_st
                 render_seconds=result.seconds,
             )
     except IntegrityError:  # another worker stored the same person meanwhile: the same pixels, keep theirs
-        default_storage.delete(name)
+        default_storage.delete(name)  # ours alone, by its name
     return image

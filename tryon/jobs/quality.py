@@ -65,6 +65,15 @@ def gate_retries(preset: Preset) -> int:
     return settings.TRYON_QUALITY_RETRIES if preset.quality_gate else 0
 
 
+def expected_garment_or_none(job: TryOnJob, plan: GenerationPlan, images: dict, render: Image.Image) -> Expected:
+    """expected_garment, best-effort: a render is never lost because it could not be scored."""
+    try:
+        return expected_garment(job, plan, images, render)
+    except Exception as error:
+        logger.exception("Try-on #%s: the garment to score against could not be made", job.id)
+        return Expected(None, None, None, f"not scored: {type(error).__name__}: {error}")
+
+
 def expected_garment(job: TryOnJob, plan: GenerationPlan, images: dict, render: Image.Image) -> Expected:
     if plan.mode == "warp":
         from generation.drafts import plan_draft
@@ -97,7 +106,11 @@ def score_image(image: Image.Image, expected: Expected) -> tuple[FidelityScores 
     """The image's fidelity scores, or None and why they could not be measured."""
     if expected.garment is None:
         return None, expected.note
-    detected, note = _detected_keypoints(image)
+    try:
+        detected, note = _detected_keypoints(image)
+    except Exception as error:  # the detector is a nicety: its failure costs the pose score, never the render
+        logger.exception("Keypoint detection on a render failed")
+        detected, note = None, f"keypoint detection failed: {type(error).__name__}"
     try:
         scores = score_render(
             image,

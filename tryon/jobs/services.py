@@ -94,7 +94,7 @@ def tryon_job_create(
         seed = _seed_for_picks(chosen.name, garments, fashion_model, pose, scene)
     if method not in METHODS:
         raise ValidationError({"method": f"{method!r} is not one of {', '.join(METHODS)}."})
-    mode, notice = _render_mode(method, chosen, garments)
+    mode, notice = _render_mode(method, chosen, garments, fashion_model)
     warp = {}
     if mode == "warp":
         warp = {
@@ -161,13 +161,28 @@ def tryon_job_create(
 METHODS = ("warp", "text")
 
 
-def _render_mode(method: str, preset, garments: list[Garment]) -> tuple[str, str]:
-    """The plan mode for `method`, and a notice when a garment cannot be warped and is drawn from words."""
+def _render_mode(method: str, preset, garments: list[Garment], fashion_model: FashionModel) -> tuple[str, str]:
+    """The plan mode for `method`, and a notice when the garments cannot be warped and are drawn from words."""
+    from generation import EngineError, get_preset
+
     words = "tryon" if preset.inpainting_base else "generate"  # an inpainting stack paints words onto a photo
     if method == "text":
         return words, ""
+    unable = "" if "warp" in preset.modes else f"preset {preset.name!r} does not render warp"
+    if not unable and not fashion_model.reference_photo:
+        try:
+            person = get_preset(preset.person_preset or preset.name)
+        except EngineError as error:
+            person, unable = None, str(error)
+        if person is not None and "generate" not in person.modes:
+            unable = f"preset {person.name!r} cannot render the fashion model without a photo (set person_preset)"
+    if unable:
+        return words, f"Drawn from the description, not the photo, because {unable}."
     for garment in garments:
-        garment_cutout_ensure(garment=garment)  # once per photo; uploads make it already
+        try:
+            garment_cutout_ensure(garment=garment)  # once per photo; uploads make it already
+        except OSError as error:  # the photo is gone from storage: the render says so, the request does not fail
+            logger.warning("Garment %s could not be cut out: %s", garment.pk, error)
     missing = [garment for garment in garments if not garment.cutout_sha256]
     if not missing:
         return "warp", ""
@@ -273,6 +288,20 @@ class _ProgressWriter:
             self.also(step, total)
 
 
+class _PersonThenRefine:
+    """The stage-1 person and the refine as one bar: step k of the person's steps plus the refine's."""
+
+    def __init__(self, writer, *, refine_steps: int):
+        self.writer, self.refine_steps, self.person_steps = writer, refine_steps, 0
+
+    def __call__(self, step: int, total: int) -> None:  # the person's steps; the refine's are an estimate so far
+        self.person_steps = total
+        self.writer(step, total + self.refine_steps)
+
+    def refine(self, step: int, total: int) -> None:
+        self.writer(self.person_steps + step, self.person_steps + total)
+
+
 class PlanImageMissing(Exception):
     """A photo the plan refers to is gone or changed since the job was planned."""
 
@@ -282,6 +311,7 @@ def plan_images(plan: GenerationPlan) -> dict:
     from PIL import Image
 
     refs = list(plan.image_refs)
+    cutouts = {layer.cutout.sha256 for layer in plan.garment_layers}  # their transparency says where the garment is
     images = {}
     for ref in filter(None, refs):
         if ref.sha256 in images:
@@ -294,9 +324,7 @@ def plan_images(plan: GenerationPlan) -> dict:
         if hashlib.sha256(data).hexdigest() != ref.sha256:
             raise PlanImageMissing(f"The photo {ref.name} changed since the try-on was planned; plan it again.")
         with Image.open(io.BytesIO(data)) as image:
-            # A cut-out keeps its transparency: it says where the garment is
-            has_alpha = "A" in image.getbands() or "transparency" in image.info
-            images[ref.sha256] = image.convert("RGBA" if has_alpha else "RGB")
+            images[ref.sha256] = image.convert("RGBA" if ref.sha256 in cutouts else "RGB")
     return images
 
 
@@ -335,9 +363,11 @@ def tryon_job_render(*, job_id: int, on_step=None, claimed: bool = False) -> Non
         plan = GenerationPlan.from_dict(job.plan)
         images = plan_images(plan)
         if plan.person is not None:
+            stages = _PersonThenRefine(progress, refine_steps=max(1, int(plan.steps * plan.strength)))
             images[plan.person_ref] = person_render_get_or_create(
-                merchant_id=job.merchant_id, plan=plan.person, on_step=progress
+                merchant_id=job.merchant_id, plan=plan.person, on_step=stages
             )
+            progress = stages.refine
         kept, seconds = _render_until_faithful(job, plan, images, progress)
     except generation.RenderCancelled:
         _finish(job_id, Status.CANCELLED)
@@ -365,18 +395,28 @@ def _render_until_faithful(job: TryOnJob, plan: GenerationPlan, images: dict, pr
 
     preset = generation.get_preset(plan.preset)
     thresholds = quality.thresholds_for(job.merchant, plan.preset)
-    retries = quality.gate_retries(preset)
+    # Strength 0 is the draft itself: another seed would give the same pixels
+    retries = quality.gate_retries(preset) if plan.mode != "warp" or plan.strength > 0 else 0
     kept: list = [None] * plan.samples
     attempts, seconds, expected = [], 0.0, None
     for attempt in range(retries + 1):
         seed = (plan.seed + attempt * plan.samples) % 2**32
         attempt_plan = plan if attempt == 0 else dataclasses.replace(plan, seed=seed)
-        result = generation.render(attempt_plan, on_step=progress, **({"images": images} if images else {}))
+        try:
+            result = generation.render(attempt_plan, on_step=progress, **({"images": images} if images else {}))
+        except generation.RenderCancelled:
+            raise
+        except Exception as error:
+            if attempt == 0:
+                raise
+            # A retry that fails (out of memory, out of time) keeps what the earlier attempts made
+            logger.warning("Try-on #%s: quality retry %s failed (%s); keeping the best so far", job.id, attempt, error)
+            break
         seconds += result.seconds
         scored = []
         for index, image in enumerate(result.images):
             if expected is None:  # the same garments in the same place on every attempt
-                expected = quality.expected_garment(job, plan, images, image)
+                expected = quality.expected_garment_or_none(job, plan, images, image)
             scores, note = quality.score_image(image, expected)
             infotext = with_fields(result.infotexts[index], _score_fields(scores, attempt))
             one = quality.ScoredImage(image, infotext, attempt_plan.sample_seeds[index], attempt, scores, note=note)

@@ -36,10 +36,12 @@
       );
     }
 
-    // The garments warped onto the person, shown until the render replaces it; set once, so it never flickers.
+    // The garments warped onto the person, shown until the render replaces it; set once, so it never flickers
+    // (a signed link's query changes as it is signed again: the file's path is what says it is the same draft).
+    const path = (src) => src.split("?")[0];
     function draft(src) {
       const shown = result.querySelector("[data-draft]");
-      if (shown && shown.getAttribute("src") === src) return;
+      if (shown && path(shown.getAttribute("src")) === path(src)) return;
       const figure = document.createElement("figure");
       figure.className = "tryon-draft";
       figure.innerHTML =
