@@ -17,7 +17,7 @@ from tests.tryon.worker import WorkerProcess, env_for_test_database, send_tasks_
 from tryon.jobs.heartbeats import sweeper_last_run, worker_heartbeat_record
 from tryon.jobs.models import SweeperState, TryOnJob, WorkerHeartbeat
 from tryon.jobs.services import job_queue, tryon_job_create, tryon_job_render
-from tryon.jobs.sweeper import tryon_jobs_sweep, tryon_jobs_sweep_exclusive
+from tryon.jobs.sweeper import SWEEP_LEASE, tryon_jobs_sweep, tryon_jobs_sweep_exclusive
 from tryon.jobs.watchdog import HARD_LIMIT_EXIT_STATUS, RenderWatchdog
 
 Status = TryOnJob.Status
@@ -263,3 +263,13 @@ def test_a_solo_worker_fails_a_hung_render_at_the_soft_limit_and_ends_itself_at_
     assert failed.status == Status.FAILED and failed.error == "The render took longer than 2 seconds and was stopped."
     assert exit_status == HARD_LIMIT_EXIT_STATUS
     assert "passed the hard time limit of 5 s" in worker.log
+
+
+@pytest.mark.django_db
+def test_a_worker_killed_while_sweeping_blocks_recovery_for_half_a_minute_at_most(clock, sent):
+    assert tryon_jobs_sweep_exclusive(holder="gpu0") is not None
+    SweeperState.objects.filter(name="jobs").update(holder="gpu1", locked_until=clock.now + SWEEP_LEASE)  # then killed
+
+    assert tryon_jobs_sweep_exclusive(holder="gpu0") is None
+    clock.advance(seconds=31)
+    assert tryon_jobs_sweep_exclusive(holder="gpu0") is not None

@@ -107,7 +107,10 @@ def _fail_jobs_no_worker_serves(now) -> list[int]:
     return sorted(timed_out)
 
 
-SWEEP_LEASE = timedelta(minutes=10)  # longer than any sweep; a sweeper that died frees it after this
+# A sweep takes a few queries. A worker killed mid-sweep (SIGKILL, out of memory) keeps the lease until it
+# runs out, and nobody recovers jobs meanwhile: so it is short. A sweep that outlasts it only overlaps the
+# next one, which is harmless, since every change a sweep makes is a conditional update.
+SWEEP_LEASE = timedelta(seconds=30)
 
 
 def tryon_jobs_sweep_exclusive(*, holder: str) -> SweepResult | None:
