@@ -25,6 +25,7 @@ from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.catalog.picks import fashion_model_pick, garment_pick, pose_pick, scene_pick
 from tryon.jobs import quality
 from tryon.jobs.drafts import tryon_job_draft_create
+from tryon.jobs.events import job_finished
 from tryon.jobs.models import GeneratedImage, TryOnJob
 from tryon.jobs.persons import person_render_get_or_create
 from tryon.merchants.models import Merchant
@@ -249,7 +250,7 @@ def tryon_job_cancel(*, job_id: int) -> TryOnJob:
 
 
 def _finish(job_id: int, status: str, *, error: str = "", render_seconds: float | None = None) -> bool:
-    """running -> a finished state, announced to the merchant's webhooks."""
+    """running -> a finished state, announced as job_finished."""
     finished = TryOnJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
         status=status, error=error, finished_at=timezone.now(), render_seconds=render_seconds
     )
@@ -259,10 +260,8 @@ def _finish(job_id: int, status: str, *, error: str = "", render_seconds: float 
 
 
 def announce_finished(*, job_id: int) -> None:
-    """Tell the merchant's storefronts; sent once the transaction that finished the job commits."""
-    from tryon.api.services import webhooks_notify_job_finished
-
-    webhooks_notify_job_finished(job_id=job_id)
+    """Announce the finished job to whoever listens (webhooks: tryon/api/apps.py)."""
+    job_finished.send(sender=TryOnJob, job_id=job_id)
 
 
 class _ProgressWriter:
@@ -416,7 +415,7 @@ def _render_until_faithful(job: TryOnJob, plan: GenerationPlan, images: dict, pr
         scored = []
         for index, image in enumerate(result.images):
             if expected is None:  # the same garments in the same place on every attempt
-                expected = quality.expected_garment_or_none(job, plan, images, image)
+                expected = quality.expected_garment_or_none(job, plan, images, result)
             scores, note = quality.score_image(image, expected)
             infotext = with_fields(result.infotexts[index], _score_fields(scores, attempt))
             one = quality.ScoredImage(image, infotext, attempt_plan.sample_seeds[index], attempt, scores, note=note)
