@@ -34,6 +34,7 @@ class PipelineCall:
     pipeline: object
     arguments: dict  # besides prompts, steps, guidance, generator and the step callback
     finish: Callable[[Image.Image], Image.Image] | None = None  # applied to each image made
+    garment: Image.Image | None = None  # warp: the warped garments (RGBA), which the render is scored against
 
 
 def generate(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]) -> PipelineCall:
@@ -112,7 +113,7 @@ def warp(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]) 
     def keep_person(image: Image.Image) -> Image.Image:
         return Image.composite(image, draft.image, mask)
 
-    return PipelineCall(pipeline, _with_size(pipeline, plan, arguments), finish=keep_person)
+    return PipelineCall(pipeline, _with_size(pipeline, plan, arguments), finish=keep_person, garment=draft.garment)
 
 
 MODES = {"generate": generate, "tryon": tryon, "refine": refine, "warp": warp}

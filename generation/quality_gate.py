@@ -5,10 +5,9 @@ next seed when it does not, and keeps the attempt with the highest score_rank wh
 """
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
-from generation.scoring import FidelityScores, ScoringError
+from generation.scoring import FidelityScores, ScoringError, finite_number, known_fields
 
 FAILURE_WEIGHT = 10.0  # a failed threshold outweighs any sum of margins: fewer failures always rank higher
 RANGES = {"max_delta_e_median": (0, 100), "min_pattern_ssim": (-1, 1)}  # the rest are shares, 0 to 1
@@ -29,8 +28,7 @@ class QualityThresholds:
     def __post_init__(self):
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-                raise ScoringError(f"thresholds.{field.name}: {value!r} is not a finite number")
+            finite_number(f"thresholds.{field.name}", value)
             low, high = RANGES.get(field.name, (0, 1))
             if not low <= value <= high:
                 raise ScoringError(f"thresholds.{field.name}: {value!r} must be from {low} to {high}")
@@ -41,12 +39,7 @@ class QualityThresholds:
     @classmethod
     def from_dict(cls, data) -> "QualityThresholds":
         """Any subset of the fields; the rest keep their defaults. Unknown fields are refused, not ignored."""
-        if not isinstance(data, dict):
-            raise ScoringError(f"thresholds: expected a mapping, got {type(data).__name__}")
-        names = [field.name for field in dataclasses.fields(cls)]
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise ScoringError(f"thresholds.{unknown[0]}: unknown field; expected {', '.join(names)}")
+        known_fields(cls, data, "thresholds")
         return cls(**data)
 
 

@@ -31,6 +31,7 @@ class RenderResult:
     images: list[Image.Image]  # plan.samples of them, image i seeded with plan.sample_seeds[i]
     infotexts: list[str]  # A1111 infotext of each image, for png_with_parameters
     seconds: float  # this render, not counting the once-per-process pipeline load
+    garment: Image.Image | None = None  # warp: the garments as warped onto the person (RGBA), for scoring
 
     @property
     def parameters(self) -> str:
@@ -98,7 +99,7 @@ def render(
     made = [call.finish(image) for image in output.images] if call.finish else list(output.images)
     names = _controlnet_names(preset)
     infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(len(made))]
-    return RenderResult(images=made, infotexts=infotexts, seconds=time.perf_counter() - started)
+    return RenderResult(images=made, infotexts=infotexts, seconds=time.perf_counter() - started, garment=call.garment)
 
 
 def _draft_only(plan: GenerationPlan, preset: Preset, images: Mapping[str, Image.Image]) -> RenderResult:
@@ -106,11 +107,14 @@ def _draft_only(plan: GenerationPlan, preset: Preset, images: Mapping[str, Image
     from generation.drafts import plan_draft
 
     started = time.perf_counter()
-    draft = plan_draft(plan, images).image
+    draft = plan_draft(plan, images)
     names = _controlnet_names(preset)
     infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(plan.samples)]
     return RenderResult(
-        images=[draft.copy() for _ in range(plan.samples)], infotexts=infotexts, seconds=time.perf_counter() - started
+        images=[draft.image.copy() for _ in range(plan.samples)],
+        infotexts=infotexts,
+        seconds=time.perf_counter() - started,
+        garment=draft.garment,
     )
 
 

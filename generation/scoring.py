@@ -56,19 +56,14 @@ class FidelityScores:
 
     @classmethod
     def from_dict(cls, data) -> "FidelityScores":
-        if not isinstance(data, dict):
-            raise ScoringError(f"scores: expected a mapping, got {type(data).__name__}")
-        names = [field.name for field in dataclasses.fields(cls)]
-        unknown = sorted(set(data) - set(names))
-        if unknown:
-            raise ScoringError(f"scores.{unknown[0]}: unknown field; expected {', '.join(names)}")
+        names = known_fields(cls, data, "scores")
         values = {}
         for name in names[:-2]:
             if name not in data:
                 raise ScoringError(f"scores.{name}: missing")
-            values[name] = _number(f"scores.{name}", data[name])
+            values[name] = finite_number(f"scores.{name}", data[name])
         pose = data.get("pose_error")
-        values["pose_error"] = None if pose is None else _number("scores.pose_error", pose)
+        values["pose_error"] = None if pose is None else finite_number("scores.pose_error", pose)
         note = data.get("pose_note", "")
         if not isinstance(note, str):
             raise ScoringError(f"scores.pose_note: expected text, got {type(note).__name__}")
@@ -84,10 +79,21 @@ class FidelityScores:
         )
 
 
-def _number(field: str, value) -> float:
+def finite_number(field: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ScoringError(f"{field}: {value!r} is not a finite number")
     return float(value)
+
+
+def known_fields(cls, data, prefix: str) -> list[str]:
+    """`cls`'s field names, once `data` is a mapping naming none but them; errors name `prefix`.field."""
+    if not isinstance(data, dict):
+        raise ScoringError(f"{prefix}: expected a mapping, got {type(data).__name__}")
+    names = [field.name for field in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ScoringError(f"{prefix}.{unknown[0]}: unknown field; expected {', '.join(names)}")
+    return names
 
 
 def score_render(

@@ -118,6 +118,13 @@ def build_plan(
     )
 
 
+def has_sleeves(garment: GarmentPick) -> bool:
+    """Sleeves that cover the arms: said so, or outerwear unless sleeveless (a coat has them unsaid)."""
+    return garment.sleeve_length in SLEEVED or (
+        garment.category == "outerwear" and garment.sleeve_length != "sleeveless"
+    )
+
+
 def _check_inputs(garments, fashion_model, pose, scene) -> list[tuple[str, GarmentPick]]:
     """Each garment with the field name its errors should carry."""
     if isinstance(garments, GarmentPick):
@@ -172,10 +179,7 @@ def _tryon(garments: list[GarmentPick], fashion_model: FashionModelPick, pose: P
         (garment.length or hems.DEFAULT_LENGTHS[garment.category] for garment in garments),
         key=lambda length: hems.hem(categories, length),
     )
-    sleeves = any(
-        garment.sleeve_length in SLEEVED or (garment.category == "outerwear" and garment.sleeve_length != "sleeveless")
-        for garment in garments
-    )
+    sleeves = any(has_sleeves(garment) for garment in garments)
     return {
         "init_image": fashion_model.photo,
         "inpaint_mask": InpaintMask(
@@ -208,8 +212,7 @@ def _warp(
         GarmentLayer(
             cutout=garment.cutout,
             category=garment.category,
-            sleeves=garment.sleeve_length in SLEEVED
-            or (garment.category == "outerwear" and garment.sleeve_length != "sleeveless"),
+            sleeves=has_sleeves(garment),
             length=garment.length,
         )
         for garment in garments

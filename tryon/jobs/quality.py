@@ -16,7 +16,9 @@ from generation.presets import Preset
 from generation.quality_gate import QualityThresholds, gate_failures, score_rank
 from generation.scoring import FidelityScores, ScoringError, score_render
 from prompts import GenerationPlan
+from prompts.builder import has_sleeves
 from tryon.catalog.cutouts import garment_cutout_image
+from tryon.catalog.picks import garment_pick
 from tryon.jobs.models import TryOnJob
 from tryon.merchants.models import Merchant
 
@@ -65,21 +67,21 @@ def gate_retries(preset: Preset) -> int:
     return settings.TRYON_QUALITY_RETRIES if preset.quality_gate else 0
 
 
-def expected_garment_or_none(job: TryOnJob, plan: GenerationPlan, images: dict, render: Image.Image) -> Expected:
+def expected_garment_or_none(job: TryOnJob, plan: GenerationPlan, images: dict, result) -> Expected:
     """expected_garment, best-effort: a render is never lost because it could not be scored."""
     try:
-        return expected_garment(job, plan, images, render)
+        return expected_garment(job, plan, images, result)
     except Exception as error:
         logger.exception("Try-on #%s: the garment to score against could not be made", job.id)
         return Expected(None, None, None, f"not scored: {type(error).__name__}: {error}")
 
 
-def expected_garment(job: TryOnJob, plan: GenerationPlan, images: dict, render: Image.Image) -> Expected:
-    if plan.mode == "warp":
-        from generation.drafts import plan_draft
-
+def expected_garment(job: TryOnJob, plan: GenerationPlan, images: dict, result) -> Expected:
+    """What `result` (a generation.RenderResult) should show of the garments, for scoring its images."""
+    render = result.images[0]
+    if plan.mode == "warp":  # the engine warped them already
         colours = images[plan.garment_layers[0].cutout.sha256] if len(plan.garment_layers) == 1 else None
-        return Expected(plan_draft(plan, images).garment, colours, plan.person_keypoints)
+        return Expected(result.garment, colours, plan.person_keypoints)
     # Drawn from words: the garments' cut-outs warped onto the pose the render was steered by.
     from prompts.draft import DraftLayer, compose_draft
 
@@ -89,7 +91,7 @@ def expected_garment(job: TryOnJob, plan: GenerationPlan, images: dict, render: 
         return Expected(None, None, keypoints, "no garment cut-out to compare the render with")
     cutouts = [garment_cutout_image(garment) for garment in garments]
     layers = [
-        DraftLayer(cutout=cutout, category=garment.category, sleeves=garment.sleeve_length in SLEEVED)
+        DraftLayer(cutout=cutout, category=garment.category, sleeves=has_sleeves(garment_pick(garment)))
         for garment, cutout in zip(garments, cutouts, strict=True)
     ]
     try:
@@ -97,9 +99,6 @@ def expected_garment(job: TryOnJob, plan: GenerationPlan, images: dict, render: 
     except ValueError as error:
         return Expected(None, None, keypoints, f"the garments could not be placed on this pose ({error})")
     return Expected(draft.garment, cutouts[0] if len(cutouts) == 1 else None, keypoints)
-
-
-SLEEVED = ("elbow", "three-quarter", "long")
 
 
 def score_image(image: Image.Image, expected: Expected) -> tuple[FidelityScores | None, str]:

@@ -156,3 +156,12 @@ def test_a_queued_try_on_is_cancelled_and_a_finished_one_cannot_be(storefront):
     assert storefront.client.post(f"/api/v1/tryons/{queued.id}/cancel").status_code == 200  # cancelling twice is fine
     assert refused.status_code == 409
     assert error_of(refused)["code"] == "conflict" and "already failed" in error_of(refused)["message"]
+
+
+@pytest.mark.parametrize("method", ["bogus", 7, None, ["warp"]])
+def test_an_unknown_method_is_refused_naming_the_field(storefront, method):
+    response = storefront.client.post("/api/v1/tryons", storefront.tryon_body(method=method), format="json")
+
+    assert response.status_code == 400
+    assert error_of(response)["field"] == "method"
+    assert not TryOnJob.objects.exists()
