@@ -34,6 +34,8 @@ run: venv
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py tryon_demo
+	@# First run: download the preset's weights (progress bar, resumable, sha256 manifest), or say how to get them.
+	$(PY) manage.py tryon_models ensure
 	@echo "Shop: http://127.0.0.1:$(PORT)/   Merchant admin: http://127.0.0.1:$(PORT)/admin/ (login in var/demo-login.txt)"
 	@# The render worker is started again if it ends: past the hard time limit a hung render ends its process.
 	@trap 'kill 0' EXIT; \

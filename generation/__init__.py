@@ -6,7 +6,7 @@ png = png_with_parameters(result.images[0], result.parameters)
 
 import importlib
 
-from generation.errors import EngineError, RenderCancelled, WeightsMissing
+from generation.errors import EngineBroken, EngineError, OutOfMemory, RenderCancelled, RenderTimedOut, WeightsMissing
 from generation.infotext import png_with_parameters
 from generation.presets import PRESETS, Preset, all_presets, get_preset, models_dir
 
@@ -29,10 +29,13 @@ def __getattr__(name: str):
 
 __all__ = [
     "PRESETS",
+    "EngineBroken",
     "EngineError",
+    "OutOfMemory",
     "Preset",
     "RenderCancelled",
     "RenderResult",
+    "RenderTimedOut",
     "WeightsMissing",
     "all_presets",
     "get_preset",

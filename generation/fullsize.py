@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 from diffusers import (
     AutoencoderKL,
+    AutoencoderTiny,
     ControlNetModel,
     EulerDiscreteScheduler,
     PNDMScheduler,
@@ -68,6 +69,18 @@ SD15_VAE = dict(
     scaling_factor=0.18215,
 )
 SDXL_VAE = {**SD15_VAE, "sample_size": 1024, "scaling_factor": 0.13025, "force_upcast": True}
+# madebyollin/taesd config.json, the tiny autoencoder previews decode with (taesdxl has the same shape): 2,445,063.
+TAESD = dict(
+    encoder_block_out_channels=(64, 64, 64, 64),
+    decoder_block_out_channels=(64, 64, 64, 64),
+    num_encoder_blocks=(1, 3, 3, 3),
+    num_decoder_blocks=(3, 3, 3, 1),
+    act_fn="relu",
+    latent_channels=4,
+    latent_magnitude=3,
+    latent_shift=0.5,
+    scaling_factor=1.0,
+)
 # openai/clip-vit-large-patch14's text model (SD1.5's and SDXL's first encoder): 123,060,480.
 CLIP_L = dict(
     vocab_size=VOCAB_SIZE,
@@ -154,6 +167,7 @@ SD15_FULL = Preset(
     description="Random weights in the full-size SD1.5 + ControlNet 1.1 OpenPose architecture: for speed tests.",
     base="{models_dir}/sd15-full/base",
     openpose="{models_dir}/sd15-full/controlnet-openpose",
+    taesd="{models_dir}/taesd-full",
     licence="Random weights, no licence terms. Tokenizer vocabulary: OpenAI CLIP (MIT).",
     width=512,
     height=768,
@@ -203,7 +217,16 @@ def ensure_fullsize(name: str, models_dir: Path | None = None) -> Path:
     """Build `<models_dir>/<name>` ("sd15-full" or "sdxl-full") unless it is there; return that folder."""
     root = Path(models_dir) if models_dir is not None else default_models_dir()
     # As tiny's are: built beside the target and renamed, so no reader ever sees half a stack.
+    build_once(root, "taesd-full", build_fullsize_taesd, ("config.json", "diffusion_pytorch_model.safetensors"))
     return build_once(root, name, BUILDERS[name], ("base/model_index.json", "controlnet-openpose/config.json"))
+
+
+def build_fullsize_taesd(folder: Path) -> Path:
+    """TAESD's architecture with random weights, in `folder` (10 MB): what previews decode with."""
+    with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(SEED)
+        AutoencoderTiny(**TAESD).eval().save_pretrained(folder)
+    return Path(folder)
 
 
 def _save_stack(folder: Path, pipeline_class, models: dict, others: dict, dtype: torch.dtype) -> None:

@@ -14,7 +14,6 @@ never pays for them.
 """
 
 import functools
-import os
 import threading
 import warnings
 from pathlib import Path
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from generation.env import env_str
 from generation.errors import EngineError, WeightsMissing
 from generation.presets import _allow_noncommercial, models_dir
 from prompts.letterbox import POSE_CANVAS, fit
@@ -50,7 +50,7 @@ class DetectorRefused(EngineError):
 
 def detector_folder() -> Path:
     """Where the detector's weights live: `TRYON_KEYPOINT_DETECTOR`, else `{models_dir}/annotators`."""
-    configured = os.environ.get(DETECTOR_ENV, "")
+    configured = env_str(DETECTOR_ENV)
     return Path(configured).expanduser() if configured else models_dir() / "annotators"
 
 

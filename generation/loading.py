@@ -17,7 +17,8 @@ import torch
 from diffusers import AutoencoderTiny, ControlNetModel, UNet2DConditionModel
 from diffusers.loaders.single_file_utils import SingleFileComponentError
 
-from generation.errors import EngineError, WeightsMissing
+from generation.env import env_bool, env_choice
+from generation.errors import EngineBroken, WeightsMissing
 from generation.pipeline_classes import constructor_options, pipeline_class
 from generation.presets import Preset, get_preset, models_dir
 from generation.sources import WeightSource, describe_missing, how_to_get, is_available, weight_sources
@@ -101,7 +102,10 @@ def _load(preset: Preset) -> Stack:
             _fuse_lora(pipeline, sources["fused LoRA"], preset.lora_scale, options)
         if preset.ip_adapter:
             _load_ip_adapter(pipeline, preset, sources["IP-Adapter"], options)
-        taesd = _taesd(sources["TAESD decoder"], options) if preset.taesd else None
+        # TAESD only speeds previews up (generation.preview): without it here, they decode with the full VAE
+        tiny_vae = sources.get("TAESD decoder")
+        obtainable = tiny_vae is not None and (env_flag("TRYON_DOWNLOAD_WEIGHTS") or is_available(tiny_vae))
+        taesd = _taesd(tiny_vae, options) if obtainable else None
 
     # 4. Onto the device, with the worker's speed options
     pipeline.to(device)
@@ -125,7 +129,7 @@ def _check_available(preset: Preset, sources: list[WeightSource], *, optional_to
 
 
 class _loading_errors:
-    """Library errors while loading, as the engine's: missing files as WeightsMissing, the rest as EngineError."""
+    """Library errors while loading, as the engine's: missing files as WeightsMissing, the rest as EngineBroken."""
 
     def __init__(self, preset: Preset, weights: WeightSource):
         self.preset, self.weights = preset, weights
@@ -138,13 +142,19 @@ class _loading_errors:
         if isinstance(error, OSError):  # a partial download or copy, or the Hub unreachable while downloading
             raise WeightsMissing(how_to_get(self.preset, where, [str(error)])) from error
         if isinstance(error, ValueError | KeyError | SingleFileComponentError):  # another architecture, a bad file
-            raise EngineError(f"preset {self.preset.name!r}: {where}: {error}") from error
+            raise EngineBroken(f"preset {self.preset.name!r}: {where}: {error}") from error
         return False
 
 
+CUDA_DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
 def _options(device: str) -> dict:
-    dtype = torch.float16 if device == "cuda" else torch.float32
-    return {"dtype": dtype, "local_files_only": not env_flag("TRYON_DOWNLOAD_WEIGHTS")}
+    # On CUDA, TRYON_CUDA_DTYPE: float16 (default) or bfloat16, which cannot overflow where fp16 VAEs can;
+    # both run at the tensor cores' full rate. Attention is PyTorch's SDPA (flash or memory-efficient
+    # kernels), diffusers' default processor wherever no adapter installs its own.
+    dtype = CUDA_DTYPES[env_choice("TRYON_CUDA_DTYPE", list(CUDA_DTYPES), "float16")] if device == "cuda" else None
+    return {"dtype": dtype or torch.float32, "local_files_only": not env_flag("TRYON_DOWNLOAD_WEIGHTS")}
 
 
 def _revision(weights: WeightSource) -> dict:
@@ -200,23 +210,29 @@ def _taesd(weights: WeightSource, options: dict) -> AutoencoderTiny:
     return AutoencoderTiny.from_pretrained(weights.value, **options, **_revision(weights))
 
 
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")
+
+
 def _worker_options(modules: list) -> list:
-    """TRYON_CHANNELS_LAST=1 and TRYON_COMPILE=1, applied in place; compiled: the UNet and ControlNets."""
+    """TRYON_CHANNELS_LAST=1 and TRYON_COMPILE=1, applied in place; compiled: the UNet and ControlNets.
+
+    TRYON_COMPILE_MODE is torch.compile's mode: "reduce-overhead" replays CUDA graphs (one per batch size,
+    recorded by the worker's warm-up, generation.warmup), which saves the kernel launches of small batches.
+    """
     channels_last, compile_ = env_flag("TRYON_CHANNELS_LAST"), env_flag("TRYON_COMPILE")
+    mode = env_choice("TRYON_COMPILE_MODE", list(COMPILE_MODES), "default")
     for module in modules:
         if channels_last:
             # NHWC: faster convolutions on recent GPUs and on CPUs with oneDNN.
             module.to(memory_format=torch.channels_last)
         if compile_ and isinstance(module, UNet2DConditionModel | ControlNetModel):
-            module.compile()  # in place: the first render pays the compile, every later one gains
+            module.compile(mode=mode)  # in place: the worker's warm-up pays the compile, every render gains
     return modules
 
 
 def select_device() -> str:
     """`TRYON_DEVICE` if set, else the first of cuda, mps, cpu that this machine has."""
-    wanted = os.environ.get("TRYON_DEVICE", "")
-    if wanted and wanted not in DEVICES:
-        raise EngineError(f"TRYON_DEVICE: {wanted!r} is not one of {', '.join(DEVICES)}")
+    wanted = env_choice("TRYON_DEVICE", ["", *DEVICES], "")
     if wanted:
         return wanted
     if torch.cuda.is_available():
@@ -227,8 +243,5 @@ def select_device() -> str:
 
 
 def env_flag(name: str) -> bool:
-    """Strict: "1" or "0" (or unset); anything else is a configuration mistake worth stopping for."""
-    value = os.environ.get(name, "0") or "0"
-    if value not in ("0", "1"):
-        raise EngineError(f"{name}: {value!r} must be 0 or 1")
-    return value == "1"
+    """Off unless set; a value that is not a boolean is a configuration mistake worth stopping for."""
+    return env_bool(name, False)

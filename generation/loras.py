@@ -6,13 +6,13 @@ is cut from the text before encoding, as A1111 does. The LoRAs are loaded into t
 for the render and unloaded after it, so the next render starts from the preset's own weights.
 """
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from generation.env import env_str
 from generation.errors import EngineError
 from generation.presets import models_dir
 
@@ -28,7 +28,7 @@ class LoraTag:
 
 
 def lora_dir() -> Path:
-    return Path(os.environ.get("TRYON_LORA_DIR") or models_dir() / "loras").expanduser()
+    return Path(env_str("TRYON_LORA_DIR") or models_dir() / "loras").expanduser()
 
 
 def available_loras() -> list[str]:

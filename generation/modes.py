@@ -3,7 +3,7 @@
     generate  txt2img, steered by the plan's ControlNet units (OpenPose, optionally canny)
     tryon     inpaint the fashion model's photo inside the garment mask; OpenPose keeps the body,
               the IP-Adapter paints the garments from their photos
-    refine    img2img of an image at the plan's strength
+    refine    img2img of an image at the plan's strength; with a mask, only inside it (A1111's inpainting)
     warp      the garments' own cut-outs warped onto the person by keypoints (the draft), then inpainted
               inside the warped garments at the plan's strength, so their print and colour survive
 
@@ -40,10 +40,8 @@ class PipelineCall:
 def generate(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]) -> PipelineCall:
     # 1. ControlNets and their conditioning images at the plan's size
     model, control = _controlnets(plan, stack, images, image_argument="image")
-    # 2. TAESD decodes, when the preset has one: only here, where no photo must survive the round trip
-    vae = {"vae": stack.taesd} if stack.taesd is not None else {}
-    # 3. The pipeline over the shared weights
-    pipeline = _pipeline(plan, stack, model, **vae)
+    # 2. The pipeline over the shared weights (a preview swaps in TAESD later: generation.preview)
+    pipeline = _pipeline(plan, stack, model)
     return PipelineCall(pipeline, {"width": plan.width, "height": plan.height, **control})
 
 
@@ -84,7 +82,15 @@ def refine(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]
     # 3. The img2img pipeline over the shared weights
     pipeline = _pipeline(plan, stack, model)
     arguments = {"image": photo, "strength": plan.strength, **control}
-    return PipelineCall(pipeline, _with_size(pipeline, plan, arguments))
+    if plan.mask is None:
+        return PipelineCall(pipeline, _with_size(pipeline, plan, arguments))
+    # 4. A drawn mask: outside it the image stays as it was, as A1111 pastes the original back over an inpaint
+    mask = letterbox(images[plan.mask.sha256].convert("L"), plan.width, plan.height)
+
+    def keep_unmasked(image: Image.Image) -> Image.Image:
+        return Image.composite(image, photo, mask)
+
+    return PipelineCall(pipeline, _with_size(pipeline, plan, arguments), finish=keep_unmasked)
 
 
 def warp(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]) -> PipelineCall:

@@ -7,10 +7,10 @@ or `.ckpt` file as A1111 and Civitai users have. `{models_dir}` in a source stan
 Merchants add presets without code in the file `TRYON_PRESETS_FILE` names (generation.presets_file).
 """
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from generation.env import env_bool, env_str
 from generation.errors import EngineError
 
 FAMILIES = ("sd15", "sdxl")
@@ -19,7 +19,7 @@ MODES = ("generate", "tryon", "refine", "warp")
 
 def models_dir() -> Path:
     """Where locally built or copied weights live: `TRYON_MODELS_DIR`, else `~/.cache/tryon/models`."""
-    return Path(os.environ.get("TRYON_MODELS_DIR") or "~/.cache/tryon/models").expanduser()
+    return Path(env_str("TRYON_MODELS_DIR", "~/.cache/tryon/models")).expanduser()
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Preset:
     lora: str = ""  # a LoRA fused into the weights at load (LCM-LoRA for few-step presets)
     lora_weight: str = ""  # its weight file when `lora` is a Hub id or folder
     lora_scale: float = 1.0
-    taesd: str = ""  # tiny autoencoder (TAESD) that decodes generate renders: faster, a little softer
+    taesd: str = ""  # tiny autoencoder (TAESD) for previews (generation.preview): faster, a little softer; optional
     commercial_use: bool = True  # False: non-commercial licence; refused unless TRYON_ALLOW_NONCOMMERCIAL=1
     # warp: how far the draft is noised before it is refined; 0.5 keeps a print's lines and lets folds,
     # shading and the seams at the body blend in. Higher repaints more (and keeps less of the garment).
@@ -84,6 +84,9 @@ SD15_CONTROLNETS = {
     "canny": "lllyasviel/control_v11p_sd15_canny",
     "openpose_env": "TRYON_SD15_OPENPOSE",
 }
+# madebyollin/taesd (MIT): SD1.5's latents decoded by a 2.4 M-parameter decoder; SDXL's by taesdxl.
+SD15_TAESD = {"taesd": "madebyollin/taesd"}
+TAESD_LICENCE = "TAESD: MIT."
 SD15_IP_ADAPTER = {
     "ip_adapter": "h94/IP-Adapter",
     "ip_adapter_weight": "models/ip-adapter_sd15.safetensors",
@@ -112,6 +115,7 @@ TINY_FAST = Preset(
     openpose=TINY.openpose,
     canny=TINY.canny,
     lora="{models_dir}/tiny-extras/lcm-lora/pytorch_lora_weights.safetensors",
+    taesd="{models_dir}/tiny-extras/taesd",
     licence=TINY_LICENCE,
     **TINY_SIZE,
     steps=4,
@@ -159,7 +163,8 @@ SD15 = Preset(
     base="stable-diffusion-v1-5/stable-diffusion-v1-5",
     base_env="TRYON_SD15_BASE",
     **SD15_CONTROLNETS,
-    licence=SD15_LICENCE,
+    **SD15_TAESD,
+    licence=f"{SD15_LICENCE} {TAESD_LICENCE}",
     **SD15_SIZE,
     steps=25,
     guidance_scale=7.0,
@@ -174,7 +179,8 @@ SD15_FAST = Preset(
     **SD15_CONTROLNETS,
     lora="latent-consistency/lcm-lora-sdv1-5",
     lora_weight="pytorch_lora_weights.safetensors",
-    licence=f"{SD15_LICENCE} LCM-LoRA: OpenRAIL++-M.",
+    **SD15_TAESD,
+    licence=f"{SD15_LICENCE} LCM-LoRA: OpenRAIL++-M. {TAESD_LICENCE}",
     **SD15_SIZE,
     steps=4,
     guidance_scale=1.0,
@@ -190,7 +196,9 @@ SD15_TRYON = Preset(
     openpose=SD15_CONTROLNETS["openpose"],
     openpose_env="TRYON_SD15_OPENPOSE",
     **SD15_IP_ADAPTER,
-    licence=f"{SD15_LICENCE} IP-Adapter (h94/IP-Adapter) and its OpenCLIP ViT-H image encoder: Apache-2.0.",
+    **SD15_TAESD,
+    licence=f"{SD15_LICENCE} IP-Adapter (h94/IP-Adapter) and its OpenCLIP ViT-H image encoder: Apache-2.0. "
+    f"{TAESD_LICENCE}",
     **SD15_SIZE,
     steps=25,
     guidance_scale=7.0,
@@ -207,9 +215,10 @@ SDXL = Preset(
     openpose="xinsir/controlnet-openpose-sdxl-1.0",
     openpose_env="TRYON_SDXL_OPENPOSE",
     canny="diffusers/controlnet-canny-sdxl-1.0",
+    taesd="madebyollin/taesdxl",
     licence=(
         "SDXL base 1.0: CreativeML Open RAIL++-M (use restrictions passed on to users; no safety checker). "
-        "xinsir OpenPose SDXL ControlNet: Apache-2.0. diffusers Canny SDXL ControlNet: OpenRAIL++."
+        f"xinsir OpenPose SDXL ControlNet: Apache-2.0. diffusers Canny SDXL ControlNet: OpenRAIL++. {TAESD_LICENCE}"
     ),
     width=832,
     height=1216,
@@ -219,8 +228,26 @@ SDXL = Preset(
     family="sdxl",
 )
 
+SD15_HYPER = Preset(
+    name="sd15-hyper",
+    description="sd15 with the Hyper-SD 2-step LoRA fused in: 2 steps of the TCD sampler without guidance, "
+    "for shopper previews at half sd15-fast's UNet work.",
+    base=SD15.base,
+    base_env="TRYON_SD15_BASE",
+    **SD15_CONTROLNETS,
+    lora="ByteDance/Hyper-SD",
+    lora_weight="Hyper-SD15-2steps-lora.safetensors",
+    **SD15_TAESD,
+    licence=f"{SD15_LICENCE} Hyper-SD LoRA (ByteDance/Hyper-SD): OpenRAIL++-M. {TAESD_LICENCE}",
+    **SD15_SIZE,
+    steps=2,
+    guidance_scale=1.0,
+    sampler="TCD",
+)
+
 PRESETS: dict[str, Preset] = {
-    preset.name: preset for preset in (TINY, SD15, SD15_FAST, SD15_TRYON, SDXL, TINY_FAST, TINY_TRYON, TINY_SDXL)
+    preset.name: preset
+    for preset in (TINY, SD15, SD15_FAST, SD15_TRYON, SDXL, TINY_FAST, TINY_TRYON, TINY_SDXL, SD15_HYPER)
 }
 
 
@@ -246,7 +273,4 @@ def get_preset(name: str) -> Preset:
 
 
 def _allow_noncommercial() -> bool:
-    value = os.environ.get("TRYON_ALLOW_NONCOMMERCIAL", "0") or "0"
-    if value not in ("0", "1"):
-        raise EngineError(f"TRYON_ALLOW_NONCOMMERCIAL: {value!r} must be 0 or 1")
-    return value == "1"
+    return env_bool("TRYON_ALLOW_NONCOMMERCIAL", False)

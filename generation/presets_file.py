@@ -5,7 +5,7 @@
     base = "/srv/models/realisticVision.safetensors"
     base_config = "stable-diffusion-v1-5/stable-diffusion-v1-5"
     licence = "CreativeML OpenRAIL-M"
-    taesd = "madebyollin/taesd"        # opt-in: decode generate renders with TAESD (MIT), faster
+    taesd = "madebyollin/taesd"        # previews (shoppers waiting) decode with TAESD (MIT), faster
 
 Read strictly: an unknown key, a wrong type or a value out of range stops with the key's full name,
 since a typo silently ignored would render with weights the merchant did not choose.
@@ -13,12 +13,12 @@ since a typo silently ignored would render with weights the merchant did not cho
 
 import dataclasses
 import json
-import os
 import re
 import threading
 import tomllib
 from pathlib import Path
 
+from generation.env import env_str
 from generation.errors import EngineError
 from generation.presets import FAMILIES, MODES, PRESETS, Preset
 
@@ -36,7 +36,7 @@ _LOCK = threading.Lock()
 
 def presets_from_environment() -> dict[str, Preset]:
     """The presets of the file `TRYON_PRESETS_FILE` names; {} when it is unset. Re-read when the file changes."""
-    value = os.environ.get(ENV, "")
+    value = env_str(ENV)
     if not value:
         return {}
     path = Path(value).expanduser()

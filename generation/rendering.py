@@ -4,18 +4,19 @@ import gc
 import math
 import time
 from collections.abc import Callable, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import torch
 from PIL import Image
 
-from generation.errors import EngineError
-from generation.infotext import format_parameters
+from generation.errors import EngineError, OutOfMemory, RenderTimedOut
+from generation.infotext import format_parameters, with_fields
 from generation.loading import Stack, load_stack
 from generation.loras import TAG, applied_loras, lora_tags, strip_lora_tags
 from generation.modes import MODES
 from generation.presets import Preset, get_preset
+from generation.preview import PreviewLevers, preview_call
 from generation.prompt_encoding import prompt_embeddings
 from generation.samplers import check_sampler
 from generation.sources import display_name, weight_sources
@@ -45,6 +46,7 @@ def render(
     on_step: OnStep | None = None,
     images: Mapping[str, Image.Image] | None = None,
     time_budget_s: float | None = None,
+    preview_levers: PreviewLevers | None = None,
 ) -> RenderResult:
     """Render `plan`. The same plan on the same device gives the same pixels.
 
@@ -53,8 +55,10 @@ def render(
     plan.steps for every sampler but PLMS, which takes one step more, and fewer when an init image
     is only partly noised. If it raises (say RenderCancelled), the render stops there and the
     exception propagates unchanged. Past `time_budget_s` seconds (the once-per-process load not
-    counted) the render stops at the next step with EngineError.
-    Out of GPU memory, the memory is given back and EngineError raised, so a worker can go on.
+    counted) the render stops at the next step with RenderTimedOut.
+    Out of GPU memory, the memory is given back and OutOfMemory raised, so a worker can go on.
+    A plan with `preview` set takes the preview path (generation.preview), with `preview_levers` if given
+    (the bench switches them one by one), else all of them.
     """
     # 1. Check the plan against what the engine and its preset can do, before any weights are touched
     preset, loras = check_inputs(plan, images=images, time_budget_s=time_budget_s)
@@ -78,9 +82,14 @@ def render(
         prompts = prompt_embeddings(pipeline, strip_lora_tags(plan.prompt), plan.negative_prompt, do_cfg=do_cfg)
 
         # 6. Denoise, seeded on the CPU so a seed means the same noise on every device; one generator
-        #    per sample, so image i is what seed + i renders alone (modes give each sample its own image)
+        #    per sample, so image i is what seed + i renders alone (modes give each sample its own image).
+        #    A preview swaps in TAESD and faster models first, and puts the shared ones back after.
         deadline = started + time_budget_s if time_budget_s is not None else None
-        with _tiled_above(pipeline.vae, max(plan.width, plan.height)):
+        previewed = preview_call(call, stack, steps=plan.steps, loras=loras, levers=preview_levers)
+        with (
+            previewed if plan.preview else nullcontext([]) as levers,
+            _tiled_above(pipeline.vae, max(plan.width, plan.height)),
+        ):
             output = _denoise(
                 plan,
                 stack,
@@ -99,6 +108,8 @@ def render(
     made = [call.finish(image) for image in output.images] if call.finish else list(output.images)
     names = _controlnet_names(preset)
     infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(len(made))]
+    if levers:
+        infotexts = [with_fields(infotext, {"Preview": ", ".join(levers)}) for infotext in infotexts]
     return RenderResult(images=made, infotexts=infotexts, seconds=time.perf_counter() - started, garment=call.garment)
 
 
@@ -175,7 +186,7 @@ def _check_units(plan: GenerationPlan, preset: Preset) -> None:
 
 
 def _check_images(plan: GenerationPlan, images: Mapping | None) -> None:
-    needed = [("init_image", plan.init_image)]
+    needed = [("init_image", plan.init_image), ("mask", plan.mask)]
     needed += [(f"garment_references[{i}]", ref) for i, ref in enumerate(plan.garment_references)]
     needed += [(f"controlnet_units[{i}].image", unit.image) for i, unit in enumerate(plan.controlnet_units)]
     needed += [(f"garment_layers[{i}].cutout", layer.cutout) for i, layer in enumerate(plan.garment_layers)]
@@ -195,7 +206,7 @@ def _check_image(field: str, image, what: str) -> None:
 
 
 def _denoise(plan: GenerationPlan, stack: Stack, pipeline, **arguments):
-    """The pipeline call; out of memory, the memory is handed back and EngineError raised instead."""
+    """The pipeline call; out of memory, the memory is handed back and OutOfMemory raised instead."""
     failure = None
     try:
         return pipeline(**arguments)
@@ -209,7 +220,7 @@ def _denoise(plan: GenerationPlan, stack: Stack, pipeline, **arguments):
     # so collecting now can actually give their memory back.
     gc.collect()
     torch.cuda.empty_cache()  # a no-op where CUDA was never used
-    raise EngineError(
+    raise OutOfMemory(
         f"ran out of {failure} rendering {plan.width}x{plan.height} with preset {plan.preset!r}; "
         "the memory was given back. Try a smaller size, fewer samples or fewer ControlNet units."
     )
@@ -247,7 +258,7 @@ def _progress(on_step: OnStep | None, deadline: float | None, budget: float | No
         if on_step is not None:
             on_step(done, total)
         if deadline is not None and time.perf_counter() > deadline and done < total:
-            raise EngineError(
+            raise RenderTimedOut(
                 f"time_budget_s: the render took longer than {budget:g} s; stopped at step {done}/{total}"
             )
         return {}

@@ -30,6 +30,7 @@ SAMPLERS: dict[str, tuple[str, dict]] = {
     "PLMS": ("PNDMScheduler", {}),
     "UniPC": ("UniPCMultistepScheduler", {}),
     "LCM": ("LCMScheduler", {}),
+    "TCD": ("TCDScheduler", {}),  # Forge's name; for TCD and Hyper-SD LoRAs, 2-8 steps
 }
 
 

@@ -5,11 +5,11 @@ all read it. A source is a Hub id (`owner/name`, or `owner/name@revision`), a lo
 """
 
 import fnmatch
-import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from generation.env import env_bool, env_str
 from generation.presets import Preset, models_dir
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+(@[\w./-]+)?$")
@@ -50,9 +50,14 @@ def resolve(value: str) -> str:
     return value.replace("{models_dir}", str(models_dir()))
 
 
+def hub_offline() -> bool:
+    """HF_HUB_OFFLINE, read like every other boolean setting (huggingface_hub takes the same spellings)."""
+    return env_bool("HF_HUB_OFFLINE", False)
+
+
 def source(default: str, env: str) -> str:
     """A Hub id or a local path: the preset's, unless `env` names another."""
-    return resolve((os.environ.get(env, "") if env else "") or default)
+    return resolve((env_str(env) if env else None) or default)
 
 
 def is_hub_id(value: str) -> bool:
@@ -77,7 +82,7 @@ def weight_sources(preset: Preset, *, use_env: bool = True) -> list[WeightSource
     """Every weight the preset loads, the base model first; `use_env` False: as declared, no overrides."""
     if not use_env:
         preset = replace(preset, base_env="", openpose_env="")
-    base_env = preset.base_env if preset.base_env and os.environ.get(preset.base_env) else ""
+    base_env = preset.base_env if preset.base_env and env_str(preset.base_env) else ""
     base, base_revision = split_revision(source(preset.base, preset.base_env), preset.revision)
     found = [WeightSource("base model", base, base_revision, "model_index.json", tuple(MODEL), base_env)]
     if found[0].is_file:
@@ -85,7 +90,7 @@ def weight_sources(preset: Preset, *, use_env: bool = True) -> list[WeightSource
         config, revision = split_revision(resolve(preset.base_config or single_file_config(preset)))
         found.append(WeightSource("base model's configs", config, revision, "model_index.json", ("*.json", "*.txt")))
     controlnet = ("config.json", "diffusion_pytorch_model.safetensors")
-    openpose_env = preset.openpose_env if preset.openpose_env and os.environ.get(preset.openpose_env) else ""
+    openpose_env = preset.openpose_env if preset.openpose_env and env_str(preset.openpose_env) else ""
     openpose = source(preset.openpose, preset.openpose_env)
     found.append(_source("OpenPose ControlNet", openpose, "config.json", controlnet, env=openpose_env))
     if preset.canny:
@@ -97,7 +102,8 @@ def weight_sources(preset: Preset, *, use_env: bool = True) -> list[WeightSource
     if preset.lora:
         found.append(_source("fused LoRA", resolve(preset.lora), preset.lora_weight, (preset.lora_weight,)))
     if preset.taesd:
-        found.append(_source("TAESD decoder", resolve(preset.taesd), "config.json", controlnet))
+        # Optional: previews decode with the full VAE until it is pulled
+        found.append(_source("TAESD decoder", resolve(preset.taesd), "config.json", controlnet, optional=True))
     return found
 
 

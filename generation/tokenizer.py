@@ -12,7 +12,7 @@ from pathlib import Path
 
 from transformers import CLIPTokenizer
 
-from generation.errors import EngineError
+from generation.errors import EngineBroken
 
 BOS, EOS = "<|startoftext|>", "<|endoftext|>"
 VOCAB_SIZE = 49408
@@ -39,10 +39,10 @@ def open_clip_bpe_path() -> Path:
     # find_spec locates the package without importing it: open_clip is installed --no-deps.
     spec = importlib.util.find_spec("open_clip")
     if spec is None or not spec.submodule_search_locations:
-        raise EngineError("tokenizer: open_clip is not installed, so the CLIP BPE vocabulary is missing")
+        raise EngineBroken("tokenizer: open_clip is not installed, so the CLIP BPE vocabulary is missing")
     path = Path(next(iter(spec.submodule_search_locations))) / "bpe_simple_vocab_16e6.txt.gz"
     if not path.is_file():
-        raise EngineError(f"tokenizer: {path} is missing")
+        raise EngineBroken(f"tokenizer: {path} is missing")
     return path
 
 
@@ -54,7 +54,7 @@ def write_clip_vocab(folder: Path, bpe_path: Path | None = None) -> None:
     characters = list(bytes_to_unicode().values())
     vocab = [*characters, *(c + "</w>" for c in characters), *(m.replace(" ", "") for m in merges), BOS, EOS]
     if len(vocab) != VOCAB_SIZE:
-        raise EngineError(f"tokenizer: built {len(vocab)} tokens, expected {VOCAB_SIZE}")
+        raise EngineBroken(f"tokenizer: built {len(vocab)} tokens, expected {VOCAB_SIZE}")
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "vocab.json").write_text(json.dumps({token: i for i, token in enumerate(vocab)}, ensure_ascii=False))
     (folder / "merges.txt").write_text("#version: 0.2\n" + "\n".join(merges) + "\n")

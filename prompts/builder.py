@@ -49,6 +49,7 @@ def build_plan(
     garment_references: bool = False,
     person_seed: int | None = None,
     person_preset: str | None = None,
+    preview: bool = False,
 ) -> GenerationPlan:
     """The plan for rendering `fashion_model` wearing `garments` (one GarmentPick or an outfit) in `pose`.
 
@@ -60,6 +61,7 @@ def build_plan(
     fashion_model.photo (its photo_keypoints, else the pose's), or else a stage-1 plan of the fashion model in
     plain base clothes (`person_preset`, `person_seed`: the same for every garment, so it is rendered once).
     `garment_references`: warp: give the cut-outs to the preset's IP-Adapter (tryon always gives the photos).
+    `preview`: a shopper is waiting: the engine's faster preview path, for the stage-1 person too.
     """
     picked = _check_inputs(garments, fashion_model, pose, scene)
     if style not in STYLES:
@@ -96,6 +98,7 @@ def build_plan(
                 seed=seed if person_seed is None else person_seed,
                 preset=person_preset or preset,
                 controlnet_units=units[:1],
+                preview=preview,
             )
         tryon = _warp(garments_in_order, fashion_model, pose, person_plan, strength)
         units = (ControlNetUnit(kind="openpose", keypoints=tryon["person_keypoints"], scale=1.0), *units[1:])
@@ -114,6 +117,7 @@ def build_plan(
         controlnet_units=units,
         mode=mode,
         samples=samples,
+        preview=preview,
         **tryon,
     )
 

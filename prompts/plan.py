@@ -42,7 +42,11 @@ LATER_FIELD_DEFAULTS = {
     "person_keypoints": [],
     "garment_layers": [],
     "mask_dilation": 0.02,
+    "mask": None,
+    "preview": False,
 }
+# The same for ControlNet unit fields, inside each unit
+LATER_UNIT_DEFAULTS = {"preprocessed": False}
 CONTROLNET_KINDS = ("openpose", "canny")
 MASK_CATEGORIES = (*GARMENT_CATEGORIES, "outfit")  # "outfit": everything from the collar to the ankles
 MAX_DILATION = 0.25
@@ -153,6 +157,9 @@ class ControlNetUnit:
     image: ImageRef | None = None  # canny: the image whose edges steer
     low_threshold: int = 100  # canny hysteresis thresholds, as cv2.Canny takes them
     high_threshold: int = 200
+    # `image` is the conditioning image itself (a drawn skeleton, an edge map), only fitted to the plan's
+    # size: A1111's ControlNet module "none"
+    preprocessed: bool = False
 
     def __post_init__(self):
         # The kind is not checked here: which kinds render is the engine's call (generation.rendering).
@@ -168,6 +175,10 @@ class ControlNetUnit:
         object.__setattr__(self, "image", ImageRef.from_value("controlnet_units.image", self.image))
         if self.kind == "canny" and self.image is None:
             raise PlanError("controlnet_units.image: a canny unit needs the image to find edges in")
+        if not isinstance(self.preprocessed, bool):
+            raise PlanError(f"controlnet_units.preprocessed: {self.preprocessed!r} is not true or false")
+        if self.preprocessed and self.image is None:
+            raise PlanError("controlnet_units.image: a preprocessed unit needs its conditioning image")
         for name in ("low_threshold", "high_threshold"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
@@ -181,6 +192,13 @@ class ControlNetUnit:
         """The conditioning image at the plan's size (an RGB PIL image); `images` maps sha256 to PIL images."""
         from prompts.conditioning import render_canny, render_pose
 
+        if self.preprocessed:
+            from prompts.letterbox import letterbox
+
+            image = (images or {}).get(self.image.sha256)
+            if image is None:
+                raise PlanError(f"controlnet_units.image: no image given for {self.image.sha256} ({self.image.name})")
+            return letterbox(image.convert("RGB"), width, height)
         if self.kind == "openpose":
             return render_pose(self.keypoints, width=width, height=height)
         if self.kind == "canny":
@@ -219,6 +237,11 @@ class GenerationPlan:
     person_keypoints: tuple[Keypoint, ...] = ()  # warp: the person's body, on the pose canvas
     garment_layers: tuple[GarmentLayer, ...] = ()  # warp: the garments, in any order (layered by category)
     mask_dilation: float = 0.02  # warp: the refined region is the warped garments grown by this much of the width
+    # refine: where to repaint (white; grey blends), the rest of init_image kept as it was: A1111's inpainting
+    mask: ImageRef | None = None
+    # A shopper is waiting: render on the engine's preview path (TAESD, DeepCache, ...; generation.preview).
+    # Catalog renders leave it False and keep full quality; the two are different images, fingerprints too.
+    preview: bool = False
 
     def __post_init__(self):
         for name in ("prompt", "negative_prompt", "sampler", "preset"):
@@ -227,6 +250,8 @@ class GenerationPlan:
         for name in ("sampler", "preset"):
             if not getattr(self, name).strip():
                 raise PlanError(f"{name}: must not be empty")
+        if not isinstance(self.preview, bool):
+            raise PlanError(f"preview: {self.preview!r} is not true or false")
         for name in ("width", "height", "steps", "seed", "samples"):
             if isinstance(getattr(self, name), bool):  # bool is an int to Python, never to us
                 raise PlanError(f"{name}: {getattr(self, name)!r} is not an integer")
@@ -257,6 +282,9 @@ class GenerationPlan:
             raise PlanError(f"garment_references[{references.index(None)}]: expected an ImageRef, got NoneType")
         object.__setattr__(self, "garment_references", references)
         object.__setattr__(self, "init_image", ImageRef.from_value("init_image", self.init_image))
+        object.__setattr__(self, "mask", ImageRef.from_value("mask", self.mask))
+        if self.mask is not None and self.mode != "refine":
+            raise PlanError(f"mask: only a refine plan repaints a drawn region, this one is {self.mode}")
         if self.inpaint_mask is not None and not isinstance(self.inpaint_mask, InpaintMask):
             raise PlanError(f"inpaint_mask: expected an InpaintMask, got {type(self.inpaint_mask).__name__}")
         strength = _number("strength", self.strength)
@@ -328,6 +356,7 @@ class GenerationPlan:
         """Every image the engine needs, once each by sha256: what to load and pass to render."""
         refs = [
             self.init_image,
+            self.mask,
             *self.garment_references,
             *(unit.image for unit in self.controlnet_units),
             *(layer.cutout for layer in self.garment_layers),
@@ -370,6 +399,10 @@ class GenerationPlan:
         for name, default in LATER_FIELD_DEFAULTS.items():
             if canonical[name] == default:
                 del canonical[name]
+        for unit in canonical["controlnet_units"]:
+            for name, default in LATER_UNIT_DEFAULTS.items():
+                if unit[name] == default:
+                    del unit[name]
         if self.person is not None:  # by its own fingerprint, so fields added later leave both unchanged
             canonical["person"] = self.person.fingerprint
         return hashlib.sha256(_json(canonical).encode()).hexdigest()

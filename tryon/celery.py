@@ -1,8 +1,8 @@
 """The Celery app. Workers render try-ons; see tryon.jobs.tasks and tryon.jobs.worker.
 
 Queues: renders go to one queue per preset (`<TRYON_QUEUE>.<preset>`, tryon.jobs.services.job_queue),
-webhook deliveries to `<TRYON_QUEUE>.webhooks`, consumed by a worker of their own (a threads pool), so a
-slow storefront never keeps a GPU worker waiting; the sweeper task goes to the default queue.
+webhook deliveries (tryon.webhooks.tasks) to `<TRYON_QUEUE>.webhooks`, consumed by a worker of their own (a
+threads pool), so a slow storefront never keeps a GPU worker waiting; the sweeper task goes to the default queue.
 """
 
 import os
@@ -15,7 +15,7 @@ app = Celery("tryon")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-WEBHOOK_TASKS = {"tryon.api.tasks.deliver_webhook"}
+WEBHOOK_TASKS = {"tryon.webhooks.tasks.deliver_webhook", "tryon.webhooks.tasks.resend_webhook_deliveries"}
 
 
 def webhook_queue() -> str:

@@ -1,12 +1,14 @@
 """Django settings. With no environment set this is the embedded default: SQLite, an embedded
 broker and `media/`; DATABASE_URL and CELERY_BROKER_URL switch to PostgreSQL and Redis/RabbitMQ."""
 
+import ipaddress
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
-from tryon.env import EnvError, env_bool, env_choice, env_int, env_list, env_str
+from tryon.env import EnvError, env_bool, env_choice, env_duration, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("TRYON_VAR_DIR", str(BASE_DIR / "var")))
@@ -42,11 +44,16 @@ INSTALLED_APPS = [
     "tryon.jobs",
     "tryon.shop",
     "tryon.api",
+    "tryon.webhooks",
     "tryon.media",
     "tryon.ratelimits",
+    "tryon.a1111",
+    "tryon.fashn",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (tryon.metrics): first and last, so they time everything.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "tryon.urls"
@@ -64,19 +72,20 @@ LOGIN_URL = "admin:login"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "tryon" / "templates"],  # admin/base_site.html: the missing-weights banner
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tryon.firstrun.weights_banner",
             ],
         },
     },
 ]
 
-if database_url := env_str("DATABASE_URL"):
+if database_url := env_url("DATABASE_URL", schemes=tuple(dj_database_url.ENGINE_SCHEMES)):
     DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60, conn_health_checks=True)}
 else:
     # The web process and the worker write concurrently: WAL lets readers proceed during a write,
@@ -92,6 +101,17 @@ else:
             },
         }
     }
+
+
+def with_query_metrics(database: dict) -> dict:
+    """The same database through django-prometheus's wrapper of its engine, which counts queries for /metrics."""
+    engine = database["ENGINE"]
+    if engine.split(".")[-1] in ("postgresql", "sqlite3", "mysql", "postgis", "spatialite"):
+        engine = "django_prometheus.db.backends." + engine.split(".")[-1]
+    return {**database, "ENGINE": engine}
+
+
+DATABASES["default"] = with_query_metrics(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -117,7 +137,7 @@ if TRYON_S3_BUCKET := env_str("TRYON_S3_BUCKET"):
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": TRYON_S3_BUCKET,
-            "endpoint_url": env_str("TRYON_S3_ENDPOINT_URL"),
+            "endpoint_url": env_url("TRYON_S3_ENDPOINT_URL"),
             "region_name": env_str("TRYON_S3_REGION"),
             "custom_domain": env_str("TRYON_S3_CUSTOM_DOMAIN"),
             "querystring_auth": env_bool("TRYON_S3_SIGNED_URLS", True),
@@ -140,9 +160,7 @@ TRYON_MEDIA_PUBLIC_URL_SECONDS = env_int("TRYON_MEDIA_PUBLIC_URL_SECONDS", 7 * 2
 
 # Shared by every web process: rate-limit counters (tryon/ratelimits), idempotency keys. Redis in production
 # (TRYON_CACHE_URL=redis://host:6379/1); otherwise a table in the database (`migrate` creates it).
-if TRYON_CACHE_URL := env_str("TRYON_CACHE_URL"):
-    if not TRYON_CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-        raise EnvError(f"TRYON_CACHE_URL={TRYON_CACHE_URL!r}: expected redis://, rediss:// or unix://")
+if TRYON_CACHE_URL := env_url("TRYON_CACHE_URL", schemes=("redis", "rediss", "unix")):
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -178,19 +196,41 @@ TRYON_SHOP_WINDOW_SECONDS = env_int("TRYON_SHOP_WINDOW_SECONDS", 600, minimum=1)
 
 # The engine: which preset renders try-ons (`tiny` works offline, with random weights).
 TRYON_PRESET = env_str("TRYON_PRESET", "sd15")
+# Shop and admin pages say so when this machine lacks the preset's weights (tryon.firstrun). On by default
+# with DEBUG (`make run`, where the worker runs beside the web process); web machines in production have none.
+TRYON_WEIGHTS_BANNER = env_bool("TRYON_WEIGHTS_BANNER", DEBUG)
+# /metrics (tryon.metrics) wants `Authorization: Bearer <this>` when set; open when unset.
+TRYON_METRICS_TOKEN = env_str("TRYON_METRICS_TOKEN", "")
+# A render worker's own metrics (its GPU memory, its process) on this port; 0: none. Off the web's /metrics
+# because only the worker's process holds the GPU (the solo pool renders in its main process).
+TRYON_WORKER_METRICS_PORT = env_int("TRYON_WORKER_METRICS_PORT", 0, minimum=0)
+TRYON_WORKER_METRICS_ADDR = env_str("TRYON_WORKER_METRICS_ADDR", "127.0.0.1")
 # A render whose fidelity scores fail the quality gate is tried again with the next seeds this many times,
 # keeping the best image (presets with the gate off, such as the random-weight tiny ones, are never retried).
 TRYON_QUALITY_RETRIES = env_int("TRYON_QUALITY_RETRIES", 2, minimum=0)
-# Seconds between progress writes while a job renders; the last step is always written.
-TRYON_PROGRESS_INTERVAL = float(env_str("TRYON_PROGRESS_INTERVAL", "0.5"))
+# Time between progress writes while a job renders; the last step is always written.
+TRYON_PROGRESS_INTERVAL = env_duration("TRYON_PROGRESS_INTERVAL", 0.5)
+# A worker denoises up to TRYON_MAX_BATCH queued jobs of one shape in one call (tryon.jobs.batch_render),
+# waiting up to TRYON_BATCH_WINDOW_MS for more to arrive; unset, 50 ms on a GPU and 0 on a CPU, where a
+# batch costs its jobs' time added up and waiting only delays the first. 1 renders one job at a time.
+TRYON_MAX_BATCH = env_int("TRYON_MAX_BATCH", 8, minimum=1)
+# Shopper try-ons render on the engine's preview path (TAESD, fewer UNet evaluations, ...: generation.preview);
+# merchants' catalog renders keep full quality, and a finished full-quality render of the same picks is reused.
+TRYON_SHOPPER_PREVIEW = env_bool("TRYON_SHOPPER_PREVIEW", True)
+TRYON_BATCH_WINDOW_MS = env_int("TRYON_BATCH_WINDOW_MS", None, minimum=0)
 
 # Celery. The embedded broker is a SQLite file: nothing to install, good for one machine.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp", "sqs", "sqla+sqlite", "sqla+postgresql", "filesystem")
+CELERY_BROKER_URL = env_url(
+    "CELERY_BROKER_URL",
+    f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}",
+    schemes=(*BROKER_SCHEMES, "memory"),  # memory://: tests, and processes that only send
+)
 CELERY_TASK_IGNORE_RESULT = True  # job state lives in TryOnJob, not in a result backend
 CELERY_TASK_DEFAULT_QUEUE = env_str("TRYON_QUEUE", "tryon")
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a render is long: never hoard jobs another worker could take
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("TRYON_SOFT_TIME_LIMIT", 15 * 60, minimum=1)
-CELERY_TASK_TIME_LIMIT = env_int("TRYON_HARD_TIME_LIMIT", 20 * 60, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = env_duration("TRYON_SOFT_TIME_LIMIT", 15 * 60, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_duration("TRYON_HARD_TIME_LIMIT", 20 * 60, minimum=1)
 # Redis (and SQS) hand an unacknowledged message to another worker after the visibility timeout:
 # it must outlast the hard limit or a long render runs twice. The embedded SQLite broker has no such
 # timeout and passes its options to SQLAlchemy, which refuses unknown ones.
@@ -202,34 +242,58 @@ if CELERY_BROKER_URL.split(":", 1)[0] in ("redis", "rediss", "sqs"):
         "priority_steps": list(range(10)),
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {"sweep-tryon-jobs": {"task": "tryon.jobs.tasks.sweep_tryon_jobs", "schedule": 60.0}}
+CELERY_BEAT_SCHEDULE = {
+    "sweep-tryon-jobs": {"task": "tryon.jobs.tasks.sweep_tryon_jobs", "schedule": 60.0},
+    # Webhook deliveries whose task was lost are sent again from their rows (tryon/webhooks/services.py).
+    "resend-webhook-deliveries": {"task": "tryon.webhooks.tasks.resend_webhook_deliveries", "schedule": 60.0},
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Precompute (tryon.jobs.precompute): nightly at TRYON_PRECOMPUTE_HOUR (UTC) and when a merchant approves an
+# item's image, each item's TRYON_PRECOMPUTE_TOP_PICKS most-picked combinations and the shop's default one
+# are rendered at batch priority: at most TRYON_PRECOMPUTE_PER_DAY new renders per merchant a day (0: none).
+TRYON_PRECOMPUTE_PER_DAY = env_int("TRYON_PRECOMPUTE_PER_DAY", 50, minimum=0)
+TRYON_PRECOMPUTE_TOP_PICKS = env_int("TRYON_PRECOMPUTE_TOP_PICKS", 3, minimum=0)
+if (TRYON_PRECOMPUTE_HOUR := env_int("TRYON_PRECOMPUTE_HOUR", 3, minimum=0)) > 23:
+    raise EnvError(f"TRYON_PRECOMPUTE_HOUR={TRYON_PRECOMPUTE_HOUR}: expected an hour of the day, 0 to 23")
+CELERY_BEAT_SCHEDULE["precompute-popular-picks"] = {
+    "task": "tryon.jobs.tasks.precompute_popular_picks",
+    "schedule": crontab(hour=TRYON_PRECOMPUTE_HOUR, minute=0),
+}
 # The sweeper (tryon/jobs/sweeper.py): a running job silent this long lost its worker and is queued
 # again, at most TRYON_MAX_ATTEMPTS claims in all; a queued job unclaimed this long is sent again.
-TRYON_STALE_AFTER = env_int("TRYON_STALE_AFTER", 10 * 60, minimum=1)
+TRYON_STALE_AFTER = env_duration("TRYON_STALE_AFTER", 10 * 60, minimum=1)
 TRYON_MAX_ATTEMPTS = env_int("TRYON_MAX_ATTEMPTS", 3, minimum=1)
-TRYON_RESEND_AFTER = env_int("TRYON_RESEND_AFTER", 5 * 60, minimum=1)
+TRYON_RESEND_AFTER = env_duration("TRYON_RESEND_AFTER", 5 * 60, minimum=1)
 # Jobs always end (tryon/jobs/heartbeats.py, sweeper.py). A queued job's task is sent again at most
 # TRYON_MAX_RESENDS times, and only while a worker serving its preset is alive. A queued job whose preset
 # no worker has served for TRYON_QUEUE_TIMEOUT seconds fails with that reason.
 TRYON_MAX_RESENDS = env_int("TRYON_MAX_RESENDS", 3, minimum=0)
-TRYON_QUEUE_TIMEOUT = env_int("TRYON_QUEUE_TIMEOUT", 15 * 60, minimum=1)
+TRYON_QUEUE_TIMEOUT = env_duration("TRYON_QUEUE_TIMEOUT", 15 * 60, minimum=1)
 # Every worker records its presets every TRYON_WORKER_HEARTBEAT seconds, and sweeps (one worker at a
 # time) every TRYON_WORKER_SWEEP_INTERVAL seconds and at start: recovery does not depend on beat.
-TRYON_WORKER_HEARTBEAT = env_int("TRYON_WORKER_HEARTBEAT", 30, minimum=1)
-TRYON_WORKER_SWEEP_INTERVAL = env_int("TRYON_WORKER_SWEEP_INTERVAL", 60, minimum=1)
+TRYON_WORKER_HEARTBEAT = env_duration("TRYON_WORKER_HEARTBEAT", 30, minimum=1)
+TRYON_WORKER_SWEEP_INTERVAL = env_duration("TRYON_WORKER_SWEEP_INTERVAL", 60, minimum=1)
 if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
     raise EnvError(
-        f"TRYON_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT} must be below TRYON_HARD_TIME_LIMIT="
-        f"{CELERY_TASK_TIME_LIMIT}: the soft limit stops a render cleanly, the hard one ends its process."
+        f"TRYON_SOFT_TIME_LIMIT={CELERY_TASK_SOFT_TIME_LIMIT:g} s must be below TRYON_HARD_TIME_LIMIT="
+        f"{CELERY_TASK_TIME_LIMIT:g} s: the soft limit stops a render cleanly, the hard one ends its process."
     )
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
+# Logs: text for people, or TRYON_LOG_FORMAT=json for a log pipeline (one JSON object per line). Either way,
+# a line logged while a job is handled carries its job_id and merchant (tryon.logs).
+TRYON_LOG_FORMAT = env_choice("TRYON_LOG_FORMAT", ["text", "json"], "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "tryon.logs.JsonFormatter"},
+    },
+    "filters": {"job": {"()": "tryon.logs.JobContextFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": TRYON_LOG_FORMAT, "filters": ["job"]},
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -243,25 +307,55 @@ def _env_rate(name: str, default: str) -> str:
     value = env_str(name, default)
     count, _, period = value.partition("/")
     if not count.isdigit() or period[:1] not in ("s", "m", "h", "d"):
-        raise ValueError(f"{name}={value!r}: expected requests/period, e.g. 60/min or 1000/hour")
+        raise EnvError(f"{name}={value!r}: expected requests/period, e.g. 60/min or 1000/hour")
     return value
 
 
 # Absolute URLs in webhook bodies, which have no request to take the host from.
-TRYON_PUBLIC_URL = env_str("TRYON_PUBLIC_URL", "http://127.0.0.1:8000")
+TRYON_PUBLIC_URL = env_url("TRYON_PUBLIC_URL", "http://127.0.0.1:8000")
 # Webhooks go out from their own queue (<TRYON_QUEUE>.webhooks) and worker, so a slow receiver never
 # delays a render. Seconds to connect, then to wait for an answer; after TRYON_WEBHOOK_BREAKER_AFTER
 # failures in a row an endpoint is paused TRYON_WEBHOOK_BREAKER_PAUSE seconds (its deliveries wait).
-TRYON_WEBHOOK_CONNECT_TIMEOUT = env_int("TRYON_WEBHOOK_CONNECT_TIMEOUT", 3, minimum=1)
-TRYON_WEBHOOK_TIMEOUT = env_int("TRYON_WEBHOOK_TIMEOUT", 10, minimum=1)
+TRYON_WEBHOOK_CONNECT_TIMEOUT = env_duration("TRYON_WEBHOOK_CONNECT_TIMEOUT", 3, minimum=0.1)
+TRYON_WEBHOOK_TIMEOUT = env_duration("TRYON_WEBHOOK_TIMEOUT", 10, minimum=0.1)
 TRYON_WEBHOOK_BREAKER_AFTER = env_int("TRYON_WEBHOOK_BREAKER_AFTER", 5, minimum=1)
-TRYON_WEBHOOK_BREAKER_PAUSE = env_int("TRYON_WEBHOOK_BREAKER_PAUSE", 10 * 60, minimum=1)
+TRYON_WEBHOOK_BREAKER_PAUSE = env_duration("TRYON_WEBHOOK_BREAKER_PAUSE", 10 * 60, minimum=1)
 TRYON_WEBHOOK_MAX_ATTEMPTS = env_int("TRYON_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
 TRYON_WEBHOOK_RETRY_BASE_SECONDS = env_int("TRYON_WEBHOOK_RETRY_BASE_SECONDS", 10, minimum=1)
 # Below the Redis visibility timeout, so a waiting retry is not handed to a second worker.
 TRYON_WEBHOOK_RETRY_MAX_SECONDS = env_int("TRYON_WEBHOOK_RETRY_MAX_SECONDS", 15 * 60, minimum=1)
 # Loopback and private addresses are refused as webhook targets unless this is on (DEBUG turns it on).
 TRYON_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("TRYON_WEBHOOK_ALLOW_PRIVATE_NETWORKS", DEBUG)
+
+# /sdapi/v1 (tryon.a1111): seconds a txt2img or img2img request waits for its render before it gives up and
+# cancels it, and the largest JSON body it reads (base64 images are 4/3 of their bytes).
+TRYON_SDAPI_TIMEOUT = env_duration("TRYON_SDAPI_TIMEOUT", 300, minimum=1)
+TRYON_SDAPI_MAX_BODY_BYTES = env_int("TRYON_SDAPI_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
+# Hours an A1111 request's init image, mask and ControlNet images are kept once no unfinished job needs them.
+TRYON_SDAPI_RETENTION_HOURS = env_int("TRYON_SDAPI_RETENTION_HOURS", 24, minimum=1)
+
+# Image URLs sent to the compatibility APIs are fetched by the server (tryon/remote_images.py): only public
+# addresses, unless a network is listed here (CIDRs, e.g. 127.0.0.1/32,10.0.0.0/8); at most this many bytes
+# and redirects, each hop checked again, within this many seconds in all.
+TRYON_REMOTE_IMAGE_ALLOW = env_list("TRYON_REMOTE_IMAGE_ALLOW", [])
+for _network in TRYON_REMOTE_IMAGE_ALLOW:
+    try:
+        ipaddress.ip_network(_network.strip(), strict=False)
+    except ValueError:
+        _refusal = f"TRYON_REMOTE_IMAGE_ALLOW: {_network!r} is not a network; expected CIDRs like 10.0.0.0/8"
+        raise EnvError(_refusal) from None
+TRYON_REMOTE_IMAGE_MAX_BYTES = env_int("TRYON_REMOTE_IMAGE_MAX_BYTES", TRYON_UPLOAD_MAX_BYTES, minimum=1024)
+TRYON_REMOTE_IMAGE_MAX_REDIRECTS = env_int("TRYON_REMOTE_IMAGE_MAX_REDIRECTS", 3, minimum=0)
+TRYON_REMOTE_IMAGE_TIMEOUT = env_int("TRYON_REMOTE_IMAGE_TIMEOUT", 10, minimum=1)
+
+# The FASHN-compatible API (/v1/run, tryon.fashn): photos sent with a request, and what was made from them,
+# are deleted this many hours later; a body (two data-URI photos) may be this large; each `mode` renders
+# with its own preset ("": the server's TRYON_PRESET).
+TRYON_FASHN_RETENTION_HOURS = env_int("TRYON_FASHN_RETENTION_HOURS", 24, minimum=1)
+TRYON_FASHN_MAX_BODY_BYTES = env_int("TRYON_FASHN_MAX_BODY_BYTES", 32 * 1024 * 1024, minimum=1024)
+TRYON_FASHN_PRESETS = {
+    mode: env_str(f"TRYON_FASHN_PRESET_{mode.upper()}", "") for mode in ("performance", "balanced", "quality")
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -306,7 +400,8 @@ SPECTACULAR_SETTINGS = {
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}},
     "ENUM_NAME_OVERRIDES": {
         "TryOnStatusEnum": "tryon.jobs.models.TryOnJob.Status",
-        "WebhookEventEnum": "tryon.api.models.WebhookEvent",
+        "TryOnFailureCodeEnum": "tryon.jobs.models.TryOnJob.FailureCode",
+        "WebhookEventEnum": "tryon.webhooks.models.WebhookEvent",
     },
     # Swagger UI from drf-spectacular-sidecar's static files: nothing loads from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -1,8 +1,10 @@
 """python -m generation.bench [--presets tiny,sd15-full] [--steps 4,20] [--repeats N] [--size WxH] [--quick] ...
+python -m generation.bench --compare [--presets sd15-full] [--repeats N] [--memory N]
 
 Prints, per preset and step count: load time, seconds per image, UNet and ControlNet evaluations per
 image, peak RSS, and render(plan) over a bare diffusers call measured interleaved in one process.
 Each preset runs in a child process of its own, so its load time and peak memory are its alone.
+--compare: the shopper preview path against a bare diffusers LCM call, lever by lever (generation.bench.compare).
 """
 
 import argparse
@@ -38,6 +40,13 @@ def main(argv: list[str] | None = None) -> None:
         return
     print(f"generation.bench: {' '.join(f'{k}={v}' for k, v in MALLOC_ENV.items())}, CPU: {cpu_name()}")
     print(f"load average at start: {os.getloadavg()[0]:.1f}", flush=True)
+    if args.compare:
+        from generation.bench.compare import report
+
+        result = run_child(args.presets[0], argv)
+        print(f"load average at end: {os.getloadavg()[0]:.1f}; torch {result['torch']}, {result['threads']} threads\n")
+        print(report(result))  # its last line: preview/bare-default: R (preview X s, bare Y s)
+        return
     results = [run_child(name, argv) for name in args.presets]
     print(f"load average at end: {os.getloadavg()[0]:.1f}")
     # Spinning OpenMP threads on a busy machine cost several times the work itself: say which policy ran.
@@ -46,7 +55,11 @@ def main(argv: list[str] | None = None) -> None:
     print(table(results))
     cuda = [{"preset": result["preset"], **row} for result in results for row in result["cuda"]]
     if cuda:
-        print("\nCUDA, the bare diffusers call (render makes one image per plan):\n" + cuda_table(cuda))
+        print(f"\nCUDA on {cuda[0]['device_name']}, attention {cuda[0]['attention']}: one diffusers call per")
+        print("batch as render_batch makes it, guidance off as sd15-fast; share of the dense bf16 peak:")
+        print(cuda_table(cuda))
+    elif args.cuda:
+        print("\n--cuda: no CUDA device here, so no CUDA table (batching is tested on CPU: tests/generation)")
     print("\n" + NOTES)
 
 
@@ -63,10 +76,25 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=900, help="seconds of timed images per preset (default 900)")
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
     parser.add_argument("--quick", action="store_true", help="tiny only")
+    parser.add_argument(
+        "--compare", action="store_true", help="the preview path against a bare diffusers LCM call (default sd15-full)"
+    )
+    parser.add_argument("--memory", type=int, default=0, help="with --compare: N consecutive previews, RSS over them")
+    parser.add_argument(
+        "--cuda", action="store_true", help="sd15-full at 512x512, 4 steps, with the CUDA batch table (needs a GPU)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.cuda:  # sd15-fast's cost: the SD1.5 architecture with OpenPose, 4 steps
+        args.presets, args.steps, args.size = ["sd15-full"], [4], args.size or (512, 512)
     if args.quick:
         args.presets = ["tiny"]
+    if args.compare and "--presets" not in " ".join(argv):
+        args.presets = ["sd15-full"]
+    if args.compare and len(args.presets) != 1:
+        parser.error("--compare measures one preset: give --presets NAME")
+    if args.memory < 0:
+        parser.error(f"--memory: {args.memory} must be 0 or more renders")
     return args
 
 
@@ -81,6 +109,10 @@ def child(args: argparse.Namespace) -> dict:
         torch.set_num_threads(args.threads)
     diffusers.utils.logging.disable_progress_bar()
     transformers.utils.logging.disable_progress_bar()
+    if args.compare:
+        from generation.bench.compare import compare_preset
+
+        return compare_preset(args.child, args.repeats, args.size, args.memory)
     result = bench_preset(args.child, args.steps, args.repeats, args.size, args.budget)
     return {**result, "torch": torch.__version__}
 
@@ -122,9 +154,19 @@ def table(results: list[dict]) -> str:
 
 
 def cuda_table(rows: list[dict]) -> str:
-    header = ["preset", "variant", "batch", "steps", "s/img", "peak GiB"]
+    header = ["preset", "variant", "batch", "steps", "s/img", "ms/img", "TFLOP/s", "% bf16 peak", "peak GiB"]
     cells = [
-        [r["preset"], r["variant"], r["batch"], r["steps"], f"{r['s_per_image']:.3f}", f"{r['peak_gib']:.1f}"]
+        [
+            r["preset"],
+            r["variant"],
+            r["batch"],
+            r["steps"],
+            f"{r['s_per_image']:.3f}",
+            f"{r['s_per_image'] * 1000:.1f}",
+            f"{r['tflops']:.0f}",
+            "?" if r["peak_share"] is None else f"{r['peak_share'] * 100:.1f}",
+            f"{r['peak_gib']:.1f}",
+        ]
         for r in rows
     ]
     return format_rows(header, cells)

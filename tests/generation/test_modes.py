@@ -152,3 +152,37 @@ def test_refine_without_controlnet_units_uses_plain_img2img(make_plan):
     result = render(refine(make_plan, controlnet_units=()), images=IMAGES)
 
     assert result.images[0].size == (64, 96) and "ControlNet" not in result.parameters
+
+
+def test_refine_with_a_drawn_mask_repaints_only_inside_it(make_plan):
+    from PIL import Image
+
+    from prompts.plan import ImageRef
+
+    mask = Image.new("L", (64, 96), 0)
+    mask.paste(255, (0, 0, 32, 96))  # the left half
+    ref = ImageRef(name="mask.png", sha256="d" * 64)
+    images = {**IMAGES, ref.sha256: mask}
+
+    result = render(refine(make_plan, mask=ref, strength=0.75), images=images)
+
+    made = np.asarray(result.images[0], dtype=int)
+    photo = np.asarray(letterbox(IMAGES[PHOTO.sha256].convert("RGB"), 64, 96), dtype=int)
+    assert np.array_equal(made[:, 32:], photo[:, 32:])  # outside: the photo as it was
+    assert np.abs(made[:, :32] - photo[:, :32]).mean() > 5  # inside: repainted
+
+
+def test_a_ready_made_openpose_image_steers_as_the_skeleton_drawn_from_keypoints_does(make_plan):
+    from prompts.conditioning import render_pose
+    from prompts.plan import ImageRef
+
+    drawn = render_pose(STANDING, width=64, height=96)
+    ref = ImageRef(name="skeleton.png", sha256="e" * 64)
+    from_keypoints = render(make_plan())
+
+    from_image = render(
+        make_plan(controlnet_units=(ControlNetUnit(kind="openpose", image=ref, preprocessed=True),)),
+        images={ref.sha256: drawn},
+    )
+
+    assert pixels(from_image) == pixels(from_keypoints)

@@ -89,14 +89,14 @@ def test_a_half_copied_local_folder_is_weights_missing(tmp_path, monkeypatch, ti
         load_pipeline("sd15")
 
 
-@pytest.mark.parametrize(("name", "value"), [("TRYON_DOWNLOAD_WEIGHTS", "yes"), ("TRYON_DEVICE", "gpu")])
+@pytest.mark.parametrize(("name", "value"), [("TRYON_DOWNLOAD_WEIGHTS", "maybe"), ("TRYON_DEVICE", "gpu")])
 def test_a_mistyped_setting_is_refused_not_guessed(monkeypatch, tiny_models_dir, name, value):
     # Point sd15 at the tiny weights so the loader gets as far as reading every setting.
     monkeypatch.setenv("TRYON_SD15_BASE", str(tiny_models_dir / "tiny/base"))
     monkeypatch.setenv("TRYON_SD15_OPENPOSE", str(tiny_models_dir / "tiny/controlnet-openpose"))
     monkeypatch.setenv(name, value)
 
-    with pytest.raises(EngineError, match=rf"{name}: '{value}' must be|{name}: '{value}' is not one of"):
+    with pytest.raises(EngineError, match=rf"^{name}='{value}': expected one of"):
         load_pipeline("sd15")
 
 

@@ -71,17 +71,19 @@ def test_a_compiled_stack_renders_the_same_picture(make_plan, monkeypatch):
     assert np.abs(compiled - reference).max() <= 2
 
 
-def test_a_taesd_preset_decodes_generate_renders_with_it_and_keeps_the_full_vae_for_photos(presets_file, make_plan):
+def test_a_taesd_preset_decodes_previews_with_it_and_keeps_the_full_vae_for_catalog_renders(presets_file, make_plan):
     presets_file('[presets.quick]\nbased_on = "tiny"\ntaesd = "{models_dir}/tiny-extras/taesd"')
     refine = {"mode": "refine", "init_image": PHOTO, "strength": 0.5}
 
     quick = render(make_plan(preset="quick"))
     quick_refined = render(make_plan(preset="quick", **refine), images=IMAGES)
+    quick_preview = render(make_plan(preset="quick", preview=True))
 
     assert isinstance(load_stack("quick").taesd, AutoencoderTiny)
-    assert quick.images[0].size == (64, 96)
-    assert pixels(quick) != pixels(render(make_plan()))
+    assert pixels(quick) == pixels(render(make_plan()))  # a catalog render: the full VAE, full quality
     assert pixels(quick_refined) == pixels(render(make_plan(**refine), images=IMAGES))
+    assert quick_preview.images[0].size == (64, 96)
+    assert 'Preview: "TAESD, ' in quick_preview.parameters
 
 
 def test_above_1024_px_the_vae_decodes_in_tiles_and_the_shared_vae_is_left_as_it_was(make_plan, monkeypatch):
@@ -100,10 +102,12 @@ def test_above_1024_px_the_vae_decodes_in_tiles_and_the_shared_vae_is_left_as_it
 def test_a_render_past_its_time_budget_stops_with_an_engine_error(make_plan):
     reports = []
 
-    with pytest.raises(EngineError, match=r"^time_budget_s: the render took longer than 1e-06 s; stopped at step 1/4$"):
+    with pytest.raises(
+        EngineError, match=r"^time_budget_s: the render took longer than 1e-06 s; stopped at step 1/4$"
+    ) as stopped:
         render(make_plan(steps=4), on_step=lambda done, total: reports.append(done), time_budget_s=1e-6)
 
-    assert reports == [1]
+    assert reports == [1] and stopped.value.code == "timed_out"
     assert render(make_plan(steps=4), time_budget_s=600).images[0].size == (64, 96)
 
 
@@ -128,12 +132,14 @@ def test_out_of_memory_gives_the_memory_back_and_the_worker_goes_on(make_plan, m
 
     hook = unet.register_forward_pre_hook(run_out)
     try:
-        with pytest.raises(EngineError, match=r"^ran out of (GPU )?memory rendering 64x96 with preset 'tiny'; the"):
+        with pytest.raises(
+            EngineError, match=r"^ran out of (GPU )?memory rendering 64x96 with preset 'tiny'; the"
+        ) as ran_out:
             render(make_plan())
     finally:
         hook.remove()
 
-    assert returned == ["gc", "cuda cache"]
+    assert returned == ["gc", "cuda cache"] and ran_out.value.code == "out_of_memory"  # a code callers act on
     assert pixels(render(make_plan())) == pixels(before)
 
 

@@ -6,6 +6,14 @@ from tests.factories import StaffFactory, shop_with_picks
 from tests.tryon.worker import WorkerProcess, env_for_test_database, send_tasks_to_broker, worker_queues
 
 
+@pytest.fixture(autouse=True)
+def presets_never_served():
+    """Each story starts with no preset known to be served: a process remembers it (tryon.jobs.heartbeats)."""
+    from tryon.jobs import heartbeats
+
+    heartbeats._SERVED.clear()
+
+
 @pytest.fixture
 def shop():
     return shop_with_picks()

@@ -14,6 +14,7 @@ import generation
 def _render_that_hangs(plan, *, on_step=None, **_kwargs):
     if on_step is not None:
         on_step(1, plan.steps)
+    print(f"Hanging in the render of seed {plan.seed}", flush=True)  # which job, for a test to read in the log
     while True:
         time.sleep(3600)
 

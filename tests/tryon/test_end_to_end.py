@@ -12,9 +12,9 @@ from tests.factories import shop_with_picks
 from tests.tryon.api.receiver import Receiver
 from tests.tryon.links import SignedLink
 from tests.tryon.worker import WorkerProcess
-from tryon.api.services import webhook_endpoint_create
-from tryon.api.signing import signature_verify
 from tryon.jobs.models import TryOnJob
+from tryon.webhooks.services import webhook_endpoint_create
+from tryon.webhooks.signing import signature_verify
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

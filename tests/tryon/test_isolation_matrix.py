@@ -42,6 +42,8 @@ from tryon.jobs.models import GeneratedImage, TryOnBatch, TryOnJob
 from tryon.jobs.services import tryon_job_create
 from tryon.media.signing import signed_url
 from tryon.merchants.models import Merchant, User
+from tryon.webhooks.models import WebhookSigningSecret
+from tryon.webhooks.services import webhook_signing_secret_get
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +85,8 @@ class Tenant:
         self.batch = TryOnBatch.objects.create(merchant=merchant, preset=self.job.preset)
         self.batch.jobs.set([self.job, self.failed, self.queued])
         self.group = Group.objects.create(name=f"{label} group")  # operators' business: never a merchant's
+        webhook_signing_secret_get(merchant=merchant)  # verifies its `webhook_url` deliveries; operators only
+        self.signing_secret = WebhookSigningSecret.objects.get(merchant=merchant)
         self.client = Client()
         self.client.force_login(self.staff)
 
@@ -103,6 +107,7 @@ ROWS = {
     TryOnJob: lambda t: [t.job, t.failed, t.queued],
     TryOnBatch: lambda t: [t.batch],
     GeneratedImage: lambda t: [t.image],
+    WebhookSigningSecret: lambda t: [t.signing_secret],
 }
 
 
@@ -325,7 +330,10 @@ def test_no_site_wide_admin_view_shows_another_merchants_rows():
 # --- The shop: every page that is not the API's or the admin's ---
 
 
-OPERATIONS = ("healthz", "readyz")  # probes for load balancers: no merchant's data, tested in test_health.py
+OPERATIONS = ("healthz", "readyz", "metrics")  # for operators, no merchant's rows: test_health.py, test_metrics.py
+# The client-compatible APIs authenticate by storefront key like /api/: their isolation is tested in
+# tests/tryon/fashn and tests/tryon/a1111.
+COMPATIBLE_APIS = ("v1/", "sdapi/", "controlnet/")
 
 
 def shop_routes(patterns=None, seen="") -> list[tuple[str, str]]:
@@ -333,10 +341,10 @@ def shop_routes(patterns=None, seen="") -> list[tuple[str, str]]:
     for pattern in get_resolver().url_patterns if patterns is None else patterns:
         route = seen + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
-            if not route.startswith(("admin/", "api/")):
+            if not route.startswith(("admin/", "api/", *COMPATIBLE_APIS)):
                 namespace = f"{pattern.namespace}:" if pattern.namespace else ""
                 routes += [(namespace + name, r) for name, r in shop_routes(pattern.url_patterns, route)]
-        elif not route.startswith(("admin/", "api/", *OPERATIONS)):
+        elif not route.startswith(("admin/", "api/", *COMPATIBLE_APIS, *OPERATIONS)):
             routes.append((pattern.name, route))
     return routes
 

@@ -1,9 +1,6 @@
 """With a bucket configured, uploads and renders live in S3-compatible storage and the app hands out
 its URLs. Tested against moto's standalone S3 server on 127.0.0.1."""
 
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -15,58 +12,20 @@ from PIL import Image
 
 from tests.factories import shop_with_picks
 from tests.tryon.images import photo_upload
+from tests.tryon.s3 import CREDENTIALS, s3_server, storage_settings, stored_keys  # noqa: F401 (a fixture)
 from tryon.catalog.services import garment_create
 from tryon.jobs.services import tryon_job_create, tryon_job_render
 from tryon.media.signing import signed_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
-BUCKET = "tryon-media"
-CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": "us-east-1"}
-
-
-@pytest.fixture(scope="module")
-def s3_server():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(endpoint, timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("moto's S3 server did not start")
-            time.sleep(0.2)
-    boto3.client("s3", endpoint_url=endpoint, **CREDENTIALS).create_bucket(Bucket=BUCKET)
-    yield endpoint
-    server.terminate()
-    server.wait()
 
 
 @pytest.fixture
-def bucket_storage(settings, s3_server, monkeypatch):
+def bucket_storage(settings, s3_server, monkeypatch):  # noqa: F811 (the fixture imported above)
     for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
         monkeypatch.setenv(name, value)
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {"bucket_name": BUCKET, "endpoint_url": s3_server, "region_name": "us-east-1"},
-        },
-    }
+    settings.STORAGES = {**settings.STORAGES, "default": storage_settings(s3_server)}
     return boto3.client("s3", endpoint_url=s3_server, **CREDENTIALS)
-
-
-def stored_keys(s3) -> list[str]:
-    return sorted(item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
 
 
 def test_a_garment_and_its_try_on_are_stored_in_the_bucket_and_served_by_signed_url(bucket_storage):

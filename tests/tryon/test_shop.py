@@ -37,6 +37,7 @@ def test_a_shopper_tries_a_product_on_and_sees_the_result(client, django_capture
         "steps_total": job.steps_total,
         "progress": 1.0,
         "error": "",
+        "failure_code": "",
         "notice": job.notice,  # the factory's photo is one flat colour: nothing to cut out, drawn from words
         "draft": None,
         "images": [SignedLink(job.images.get().file)],

@@ -7,9 +7,11 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 
 from tests.factories import PoseFactory, SceneFactory, shop_with_picks
+from tests.tryon.engine_faults import gpu_out_of_memory  # noqa: F401 (a fixture)
 from tests.tryon.images import photo_upload
 from tests.tryon.links import link_path
 from tryon.jobs.models import TryOnJob
+from tryon.jobs.services import tryon_job_render
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -89,16 +91,17 @@ def test_the_limit_counts_per_address_across_sessions(client, shop, settings):
     assert refused.status_code == 429
 
 
+@pytest.mark.usefixtures("gpu_out_of_memory")
 def test_a_failed_try_on_is_explained_in_plain_words(client, shop):
     client.post(product_url(shop), picks(shop), **JSON)
     job = TryOnJob.objects.get()
-    TryOnJob.objects.filter(pk=job.id).update(
-        status="failed", error="The worker ran out of memory while rendering. Try a smaller size or fewer samples."
-    )
+    tryon_job_render(job_id=job.id)  # the GPU runs out of memory: the engine's message, not the shop's words
 
     page = client.get(f"/shop/{shop['merchant'].slug}/tryons/{job.id}/").content.decode()
+    status = client.get(f"/shop/{shop['merchant'].slug}/tryons/{job.id}/status").json()
 
     assert "Sorry, we could not make this picture. Our renderer was too busy to finish it." in page
+    assert status["failure_code"] == "out_of_memory"  # what the page's script explains by, while polling
     assert "smaller size" not in page  # the worker's advice is for the merchant, in the admin
 
 

@@ -25,6 +25,17 @@ class StorefrontClient:
         return str(self.key)
 
 
+def storefront_client_for(raw_key: str, *, unknown: str) -> tuple[StorefrontClient, StorefrontKey]:
+    """DRF's (user, auth) for a presented key; `unknown` is the refusal for a key that matches none."""
+    key = storefront_key_for(raw_key.strip())
+    if key is None:
+        raise exceptions.AuthenticationFailed(unknown)
+    if key.is_revoked:
+        raise exceptions.AuthenticationFailed("This API key has been revoked.")
+    storefront_key_mark_used(key=key)
+    return StorefrontClient(key), key
+
+
 class StorefrontKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Bearer tryon_sk_<prefix>_<secret>`."""
 
@@ -34,13 +45,7 @@ class StorefrontKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, token = authentication.get_authorization_header(request).decode("latin-1").partition(" ")
         if scheme.lower() != self.keyword.lower():
             return None  # not ours: session auth may still apply
-        key = storefront_key_for(token.strip())
-        if key is None:
-            raise exceptions.AuthenticationFailed("Invalid API key.")
-        if key.is_revoked:
-            raise exceptions.AuthenticationFailed("This API key has been revoked.")
-        storefront_key_mark_used(key=key)
-        return StorefrontClient(key), key
+        return storefront_client_for(token, unknown="Invalid API key.")
 
     def authenticate_header(self, request):
         return f'{self.keyword} realm="api"'

@@ -87,6 +87,10 @@ class EndpointEnumerator(generators.EndpointEnumerator):
             return list(views)
         return super().get_allowed_methods(callback)
 
+    def get_api_endpoints(self, *args, **kwargs):
+        # Only /api/: the compatibility APIs (/v1/ FASHN, /sdapi/) keep their clients' errors and document themselves.
+        return [endpoint for endpoint in super().get_api_endpoints(*args, **kwargs) if endpoint[0].startswith("/api/")]
+
     def _get_api_endpoints(self, patterns, prefix):
         return [
             (path, regex, method, getattr(callback, "views", {}).get(method, callback))

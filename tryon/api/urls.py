@@ -38,6 +38,12 @@ v1 = [
     path(
         "webhook-endpoints/<id:id>/deliveries", webhooks.WebhookDeliveryListApi.as_view(), name="webhook-delivery-list"
     ),
+    path("webhooks/signing-secret", webhooks.WebhookSigningSecretApi.as_view(), name="webhook-signing-secret"),
+    path(
+        "webhooks/signing-secret/rotate",
+        webhooks.WebhookSigningSecretRotateApi.as_view(),
+        name="webhook-signing-secret-rotate",
+    ),
 ]
 
 urlpatterns = [

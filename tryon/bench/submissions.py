@@ -47,6 +47,7 @@ class Stack:
             "DJANGO_SETTINGS_MODULE": "tryon.settings",
             "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
             "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
+            "TRYON_CACHE_URL": "redis://127.0.0.1:6379/13",  # as in production: rate limits counted in Redis
             "TRYON_PRESET": "tiny",
             "TRYON_VAR_DIR": str(workdir / "var"),
             "TRYON_MEDIA_ROOT": str(workdir / "media"),
@@ -91,6 +92,16 @@ class Stack:
             time.sleep(0.3)
         return key
 
+    def web_cpu_seconds(self) -> float:
+        """CPU seconds the web app's processes (gunicorn's workers) have used so far, from /proc."""
+        master = self.processes[1].pid
+        pids = [master, *(int(pid) for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+        ticks = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def _web_up(self) -> bool:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/schema/", timeout=2)
@@ -101,7 +112,12 @@ class Stack:
     def stop(self) -> None:
         for process in self.processes:
             process.terminate()
-            process.wait(timeout=30)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # a worker mid-render on a crowded machine: stop it hard
+                process.kill()
+                process.wait()
         self.psql(f"DROP DATABASE IF EXISTS {DATABASE}")
 
 
@@ -119,6 +135,17 @@ class Api:
                 return response.status, json.loads(response.read()), time.perf_counter() - started
         except urllib.error.HTTPError as error:  # an answer all the same: counted, not a crash
             return error.code, json.loads(error.read() or b"{}"), time.perf_counter() - started
+
+
+def report_submissions(steady: list[float], burst: list[float], cpu_per_request: float) -> None:
+    ms = lambda seconds: f"{seconds * 1000:.0f} ms"  # noqa: E731
+    print(f"{len(steady)} POST /api/v1/tryons one after another (worker busy): "
+          f"p50 {ms(statistics.median(steady))}, p95 {ms(percentile(steady, 0.95))}")  # fmt: skip
+    print(f"{len(burst)} concurrent POST /api/v1/tryons (worker busy): p50 {ms(statistics.median(burst))}, "
+          f"p95 {ms(percentile(burst, 0.95))}, max {ms(max(burst))}")  # fmt: skip
+    print(f"web CPU per concurrent POST (gunicorn's processes, from /proc): {cpu_per_request * 1000:.1f} ms")
+    print("queries per new try-on: 6 at most, 5 with Redis rate limits (tests/tryon/api/test_submission_cost.py)")
+    print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
 
 
 def main() -> None:
@@ -146,14 +173,17 @@ def main() -> None:
             api.call("POST", "/tryons", {**picks, "seed": 10_000})
             # One shopper at a time, while the worker renders what came before: the everyday case.
             steady = [api.call("POST", "/tryons", {**picks, "seed": 20_000 + n})[2] for n in range(args.jobs // 2)]
+            cpu_before = stack.web_cpu_seconds()
             with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
                 answers = list(
                     pool.map(lambda seed: api.call("POST", "/tryons", {**picks, "seed": seed}), range(args.jobs))
                 )
+            cpu_per_request = (stack.web_cpu_seconds() - cpu_before) / args.jobs
             latencies = [seconds for _status, _job, seconds in answers]
             if refused := [status for status, _job, _seconds in answers if status != 202]:
                 raise SystemExit(f"{len(refused)} submissions were not accepted: {refused}")
             job_ids = [job["id"] for _status, job, _seconds in answers]
+            report_submissions(steady, latencies, cpu_per_request)  # now: rendering the burst takes a while
 
             started, pending = time.monotonic(), set(job_ids)
             with tqdm(total=len(job_ids), unit="job", desc="Rendering the burst") as bar:
@@ -173,11 +203,6 @@ def main() -> None:
         finally:
             stack.stop()
 
-    print(f"{len(steady)} POST /api/v1/tryons one after another (worker busy): "
-          f"p50 {statistics.median(steady) * 1000:.0f} ms, p95 {percentile(steady, 0.95) * 1000:.0f} ms")  # fmt: skip
-    print(f"{args.jobs} concurrent POST /api/v1/tryons (worker busy): "
-          f"p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
-          f"max {max(latencies) * 1000:.0f} ms")  # fmt: skip
     print(f"all {args.jobs} finished {drained:.1f} s after the burst, behind the {1 + len(steady)} queued before it: "
           f"{statuses.count('succeeded')} succeeded, {len(statuses) - statuses.count('succeeded')} not")  # fmt: skip
     hit_p50, hit_p95 = statistics.median(hit_latencies) * 1000, percentile(hit_latencies, 0.95) * 1000

@@ -17,9 +17,10 @@ from tryon.catalog.admin_display import (
     thumbnail,
 )
 from tryon.catalog.admin_forms import CatalogItemForm, FashionModelForm, GarmentForm, PoseForm, SceneForm
-from tryon.catalog.cutouts import garment_cutout_ensure, garment_preview_response, garment_previews
+from tryon.catalog.admin_writes import FashionModelWrites, GarmentWrites, PoseWrites, SceneWrites
+from tryon.catalog.cutouts import garment_preview_response, garment_previews
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, KeypointSource, Pose, Scene
-from tryon.catalog.services import fashion_model_detect_keypoints, fashion_model_edit_keypoints
+from tryon.catalog.services import fashion_model_detect_keypoints
 from tryon.catalog.thumbnails import pose_thumbnail_response
 from tryon.jobs.admin_scores import image_scores
 from tryon.jobs.gallery import (
@@ -43,7 +44,7 @@ GALLERY_ACTIONS = {
 
 
 @admin.register(Garment)
-class GarmentAdmin(MerchantScopedAdmin):
+class GarmentAdmin(GarmentWrites, MerchantScopedAdmin):
     form = GarmentForm
     list_display = ["preview", "name", "category", "colour", "material"]
     list_display_links = ["name"]
@@ -69,10 +70,6 @@ class GarmentAdmin(MerchantScopedAdmin):
         except CutoutError as error:
             return f"No cut-out: {error}. A photo on a plain, contrasting background cuts out cleanly."
         return garment_cutout_pair(garment)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        garment_cutout_ensure(garment=obj)  # what every render warps onto the person: made once per photo
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.cutout_view)
@@ -171,7 +168,7 @@ class CatalogItemAdmin(MerchantScopedAdmin):
 
 
 @admin.register(FashionModel)
-class FashionModelAdmin(MerchantScopedAdmin):
+class FashionModelAdmin(FashionModelWrites, MerchantScopedAdmin):
     form = FashionModelForm
     list_display = ["preview", "name", "gender_presentation", "age_range", "body_type", "skin_tone", "keypoints"]
     list_display_links = ["name"]
@@ -188,17 +185,6 @@ class FashionModelAdmin(MerchantScopedAdmin):
         if obj is None or not obj.reference_photo:
             return fields  # keypoints mark the person in a stored photo: nothing to show before one is stored
         return [*fields, "keypoints_status", "photo_keypoints"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if "reference_photo" in form.changed_data:
-            fashion_model_detect_keypoints(fashion_model=obj)
-        elif "photo_keypoints" in form.changed_data:
-            fashion_model_edit_keypoints(fashion_model=obj, keypoints=form.cleaned_data["photo_keypoints"])
-        else:
-            return
-        if obj.photo_keypoints_note:
-            self.message_user(request, f"{obj.name}: {obj.photo_keypoints_note}", messages.WARNING)
 
     @admin.action(description="Detect body keypoints in the photos")
     def detect_keypoints(self, request, queryset):
@@ -239,7 +225,7 @@ class FashionModelAdmin(MerchantScopedAdmin):
 
 
 @admin.register(Pose)
-class PoseAdmin(MerchantScopedAdmin):
+class PoseAdmin(PoseWrites, MerchantScopedAdmin):
     form = PoseForm
     list_display = ["skeleton", "name", "created_at"]
     list_display_links = ["name"]
@@ -265,7 +251,7 @@ class PoseAdmin(MerchantScopedAdmin):
 
 
 @admin.register(Scene)
-class SceneAdmin(MerchantScopedAdmin):
+class SceneAdmin(SceneWrites, MerchantScopedAdmin):
     form = SceneForm
     list_display = ["preview", "name", "location", "lighting", "time_of_day", "prompt"]
     list_display_links = ["name"]

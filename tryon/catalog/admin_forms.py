@@ -1,4 +1,8 @@
-"""Admin forms: every photo goes through the normaliser, so a bad upload is a message by its field, never a 500."""
+"""Admin forms: every photo goes through the normaliser, so a bad upload is a message by its field, never a 500.
+
+The forms only check; the admins save through the catalog services (tryon.catalog.admin), which store
+the photos the forms normalised, in `form.photos`, once the row exists.
+"""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -18,23 +22,28 @@ def errors_of(error: ValidationError, field: str) -> ValidationError:
     return ValidationError(error.message_dict[field])
 
 
-def normalised_photo(form: forms.ModelForm, field: str, sha256_field: str | None = None):
-    """clean_<field> for a photo: a new upload is normalised and its hash recorded; a cleared one forgotten."""
-    photo = form.cleaned_data[field]
-    if isinstance(photo, UploadedFile):  # a new upload, not the file already stored
-        try:
-            normalised = normalise_image_upload(photo, field=field)
-        except ValidationError as error:
-            raise errors_of(error, field) from None
-        if sha256_field:
-            setattr(form.instance, sha256_field, normalised.sha256)
-        return normalised.file
-    if photo is False and sha256_field:  # "Clear" ticked
-        setattr(form.instance, sha256_field, "")
-    return photo
+class PhotoForm(forms.ModelForm):
+    """Remembers what became of each photo field: {field: NormalisedImage} for a new upload, False for one
+    cleared ("Clear" ticked); a field left as it was is absent."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.photos = {}
+
+    def normalised_photo(self, field: str):
+        """clean_<field> for a photo: a new upload is normalised now, so a bad one is refused by its field."""
+        photo = self.cleaned_data[field]
+        if isinstance(photo, UploadedFile):  # a new upload, not the file already stored
+            try:
+                self.photos[field] = normalise_image_upload(photo, field=field)
+            except ValidationError as error:
+                raise errors_of(error, field) from None
+        elif photo is False:
+            self.photos[field] = False
+        return photo
 
 
-class GarmentForm(forms.ModelForm):
+class GarmentForm(PhotoForm):
     # Plain file fields: our normaliser decodes the photo and explains what is wrong with it.
     image = forms.FileField(help_text=f"{PHOTO_HELP} A cut-out on a plain background works best.")
 
@@ -46,10 +55,10 @@ class GarmentForm(forms.ModelForm):
         ]  # fmt: skip
 
     def clean_image(self):
-        return normalised_photo(self, "image", "image_sha256")
+        return self.normalised_photo("image")
 
 
-class FashionModelForm(forms.ModelForm):
+class FashionModelForm(PhotoForm):
     reference_photo = forms.FileField(
         required=False, widget=forms.ClearableFileInput, help_text=f"Optional. {PHOTO_HELP} Face and body, well lit."
     )
@@ -77,7 +86,7 @@ class FashionModelForm(forms.ModelForm):
             )
 
     def clean_reference_photo(self):
-        return normalised_photo(self, "reference_photo", "reference_photo_sha256")
+        return self.normalised_photo("reference_photo")
 
     def clean_photo_keypoints(self):
         keypoints = self.cleaned_data["photo_keypoints"]
@@ -110,7 +119,7 @@ class CatalogItemForm(forms.ModelForm):
         labels = {"sku": "SKU"}
 
 
-class SceneForm(forms.ModelForm):
+class SceneForm(PhotoForm):
     picture = forms.FileField(
         required=False,
         widget=forms.ClearableFileInput,
@@ -122,4 +131,4 @@ class SceneForm(forms.ModelForm):
         fields = ["merchant", "name", "prompt", "negative_prompt", "location", "lighting", "time_of_day", "picture"]
 
     def clean_picture(self):
-        return normalised_photo(self, "picture")
+        return self.normalised_photo("picture")

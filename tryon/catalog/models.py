@@ -39,6 +39,17 @@ class MerchantOwned(models.Model):
         abstract = True
 
 
+class CatalogEntry(MerchantOwned):
+    """A pick the merchant's catalog lists, unless it is transient."""
+
+    # A photo sent with one API request (the FASHN-compatible /v1/run, tryon.fashn), and what it was made into:
+    # rendered like any pick, never listed in the catalog, deleted after TRYON_FASHN_RETENTION_HOURS.
+    transient = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        abstract = True
+
+
 def garment_upload_to(garment, filename):
     return f"garments/{garment.merchant_id}/{filename}"
 
@@ -55,7 +66,7 @@ def scene_upload_to(scene, filename):
     return f"scenes/{scene.merchant_id}/{filename}"
 
 
-class Garment(MerchantOwned):
+class Garment(CatalogEntry):
     name = models.CharField(max_length=200)
     category = models.CharField(max_length=20, choices=_choices(GARMENT_CATEGORIES))
     image = models.ImageField(upload_to=garment_upload_to, width_field="image_width", height_field="image_height")
@@ -109,7 +120,7 @@ class KeypointSource(models.TextChoices):
     POSE = "pose", "No detector: renders use the picked pose"
 
 
-class FashionModel(MerchantOwned):
+class FashionModel(CatalogEntry):
     """The person clothes are shown on, described by what a prompt needs."""
 
     name = models.CharField(max_length=100)
@@ -136,7 +147,7 @@ class FashionModel(MerchantOwned):
         return self.name
 
 
-class Pose(MerchantOwned):
+class Pose(CatalogEntry):
     """A body pose as 18 OpenPose keypoints: [x, y, visible] with x, y normalised to 0..1."""
 
     name = models.CharField(max_length=100)
@@ -149,7 +160,7 @@ class Pose(MerchantOwned):
         return self.name
 
 
-class Scene(MerchantOwned):
+class Scene(CatalogEntry):
     name = models.CharField(max_length=100)
     prompt = models.CharField(max_length=300, help_text="e.g. bright white photo studio, softbox lighting")
     negative_prompt = models.CharField(max_length=300, blank=True)

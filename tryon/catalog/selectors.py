@@ -22,7 +22,12 @@ def catalog_item_get(*, merchant: Merchant, item_id: int) -> CatalogItem:
 def picks_for(*, merchant: Merchant) -> dict[str, QuerySet]:
     """What a shopper can pick from: this merchant's fashion models, poses and scenes."""
     return {
-        "fashion_models": FashionModel.objects.filter(merchant=merchant),
-        "poses": Pose.objects.filter(merchant=merchant),
-        "scenes": Scene.objects.filter(merchant=merchant),
+        "fashion_models": FashionModel.objects.filter(merchant=merchant, transient=False),
+        "poses": Pose.objects.filter(merchant=merchant, transient=False),
+        "scenes": Scene.objects.filter(merchant=merchant, transient=False),
     }
+
+
+def default_picks(*, merchant: Merchant) -> dict:
+    """What a product page preselects (the first of each pick, tryon.shop.forms): a shopper's likeliest try-on."""
+    return {name.removesuffix("s"): picks.first() for name, picks in picks_for(merchant=merchant).items()}

@@ -1,4 +1,9 @@
-"""Writes to the catalog. Keyword-only, validated, all-or-nothing."""
+"""Writes to the catalog. Keyword-only, validated, all-or-nothing.
+
+The one path for every writer (the merchant admin, demo data, commands): a photo is normalised before
+anything is written, the row is saved, and only then is the file stored, so a refused upload leaves
+nothing behind. A replaced photo's old file stays in storage: a planned try-on may still refer to it.
+"""
 
 from collections.abc import Iterable
 
@@ -8,7 +13,7 @@ from django.db import transaction
 from prompts import PickError, PosePick
 from prompts.vocabulary import OPENPOSE_KEYPOINTS
 from tryon.catalog.cutouts import garment_cutout_ensure
-from tryon.catalog.images import normalise_image_upload
+from tryon.catalog.images import NormalisedImage, normalise_image_upload
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, KeypointSource, Pose, Scene
 from tryon.merchants.models import Merchant
 
@@ -21,6 +26,19 @@ def _store_after_row(field_file, content) -> None:
     except Exception:
         field_file.storage.delete(field_file.name)
         raise
+
+
+def _normalised(upload, field: str) -> NormalisedImage:
+    """An upload, normalised here; or one a form has normalised already to check it (the admin's)."""
+    return upload if isinstance(upload, NormalisedImage) else normalise_image_upload(upload, field=field)
+
+
+def _assign(instance, allowed: tuple[str, ...], fields: dict) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"{type(instance).__name__} has no updatable fields {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
 
 
 @transaction.atomic
@@ -36,7 +54,7 @@ def garment_create(
     **attributes,
 ) -> Garment:
     """`attributes`: pattern, fit, length, sleeve_length, keywords (see Garment)."""
-    normalised = normalise_image_upload(image, field="image")
+    normalised = _normalised(image, "image")
     garment = Garment(
         merchant=merchant,
         name=name,
@@ -52,6 +70,26 @@ def garment_create(
     garment.full_clean(exclude=["image", "merchant"])
     garment.save()
     _store_after_row(garment.image, normalised.file)
+    return garment_cutout_ensure(garment=garment)
+
+
+GARMENT_FIELDS = (
+    "name", "category", "colour", "material", "description", "pattern", "fit", "length", "sleeve_length", "keywords",
+)  # fmt: skip
+
+
+@transaction.atomic
+def garment_update(*, garment: Garment, image=None, **fields) -> Garment:
+    """Change what garment_create set; a new `image` replaces the photo and is cut out again."""
+    normalised = _normalised(image, "image") if image is not None else None
+    _assign(garment, GARMENT_FIELDS, fields)
+    if normalised is not None:
+        garment.image_sha256 = normalised.sha256
+        garment.image_width, garment.image_height = normalised.width, normalised.height
+    garment.full_clean(exclude=["image", "merchant"])
+    garment.save()
+    if normalised is not None:
+        _store_after_row(garment.image, normalised.file)
     return garment_cutout_ensure(garment=garment)
 
 
@@ -73,16 +111,44 @@ def catalog_item_create(*, merchant: Merchant, sku: str, title: str, garments: I
 
 @transaction.atomic
 def fashion_model_create(*, merchant: Merchant, name: str, reference_photo=None, **attributes) -> FashionModel:
+    normalised = _normalised(reference_photo, "reference_photo") if reference_photo is not None else None
     fashion_model = FashionModel(merchant=merchant, name=name, **attributes)
     fashion_model.full_clean(exclude=["merchant", "reference_photo"])
     fashion_model.save()
-    if reference_photo is not None:
-        normalised = normalise_image_upload(reference_photo, field="reference_photo")
-        fashion_model.reference_photo_sha256 = normalised.sha256
-        fashion_model.save(update_fields=["reference_photo_sha256"])
-        _store_after_row(fashion_model.reference_photo, normalised.file)
+    if normalised is not None:
+        _fashion_model_photo_store(fashion_model, normalised)
+    return fashion_model
+
+
+FASHION_MODEL_FIELDS = ("name", "gender_presentation", "age_range", "body_type", "skin_tone", "hair", "expression")
+
+
+@transaction.atomic
+def fashion_model_update(
+    *, fashion_model: FashionModel, reference_photo=None, remove_reference_photo: bool = False, **fields
+) -> FashionModel:
+    """Change what fashion_model_create set. A new `reference_photo` replaces the photo, and its keypoints
+    are looked for; `remove_reference_photo` leaves the model without one (and without keypoints)."""
+    if reference_photo is not None and remove_reference_photo:
+        raise ValidationError({"reference_photo": "Upload a new photo or remove the photo, not both."})
+    normalised = _normalised(reference_photo, "reference_photo") if reference_photo is not None else None
+    _assign(fashion_model, FASHION_MODEL_FIELDS, fields)
+    fashion_model.full_clean(exclude=["merchant", "reference_photo"])
+    fashion_model.save()
+    if normalised is not None:
+        _fashion_model_photo_store(fashion_model, normalised)
+    elif remove_reference_photo and fashion_model.reference_photo:
+        fashion_model.reference_photo, fashion_model.reference_photo_sha256 = "", ""
+        fashion_model.save(update_fields=["reference_photo", "reference_photo_sha256"])
         fashion_model_detect_keypoints(fashion_model=fashion_model)
     return fashion_model
+
+
+def _fashion_model_photo_store(fashion_model: FashionModel, normalised: NormalisedImage) -> None:
+    fashion_model.reference_photo_sha256 = normalised.sha256
+    fashion_model.save(update_fields=["reference_photo_sha256"])
+    _store_after_row(fashion_model.reference_photo, normalised.file)
+    fashion_model_detect_keypoints(fashion_model=fashion_model)
 
 
 NO_DETECTOR = (
@@ -182,9 +248,44 @@ def pose_create(*, merchant: Merchant, name: str, keypoints) -> Pose:
 
 
 @transaction.atomic
-def scene_create(*, merchant: Merchant, name: str, prompt: str, negative_prompt: str = "", **attributes) -> Scene:
-    """`attributes`: location, lighting, time_of_day (see Scene)."""
+def pose_update(*, pose: Pose, **fields) -> Pose:
+    """`fields`: name, keypoints."""
+    if "keypoints" in fields:
+        fields["keypoints"] = validate_keypoints(fields["keypoints"])
+    _assign(pose, ("name", "keypoints"), fields)
+    pose.full_clean(exclude=["merchant"])
+    pose.save()
+    return pose
+
+
+@transaction.atomic
+def scene_create(
+    *, merchant: Merchant, name: str, prompt: str, negative_prompt: str = "", picture=None, **attributes
+) -> Scene:
+    """`attributes`: location, lighting, time_of_day (see Scene). `picture`: shown on the shop's scene picker."""
+    normalised = _normalised(picture, "picture") if picture is not None else None
     scene = Scene(merchant=merchant, name=name, prompt=prompt, negative_prompt=negative_prompt, **attributes)
-    scene.full_clean(exclude=["merchant"])
+    scene.full_clean(exclude=["merchant", "picture"])
     scene.save()
+    if normalised is not None:
+        _store_after_row(scene.picture, normalised.file)
+    return scene
+
+
+SCENE_FIELDS = ("name", "prompt", "negative_prompt", "location", "lighting", "time_of_day")
+
+
+@transaction.atomic
+def scene_update(*, scene: Scene, picture=None, remove_picture: bool = False, **fields) -> Scene:
+    """Change what scene_create set; a new `picture` replaces the old one, `remove_picture` drops it."""
+    if picture is not None and remove_picture:
+        raise ValidationError({"picture": "Upload a new picture or remove the picture, not both."})
+    normalised = _normalised(picture, "picture") if picture is not None else None
+    _assign(scene, SCENE_FIELDS, fields)
+    if remove_picture:
+        scene.picture = ""
+    scene.full_clean(exclude=["merchant", "picture"])
+    scene.save()
+    if normalised is not None:
+        _store_after_row(scene.picture, normalised.file)
     return scene

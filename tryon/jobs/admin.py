@@ -91,16 +91,19 @@ class JobsMedia:
 
 @admin.register(TryOnJob)
 class TryOnJobAdmin(MerchantScopedAdmin):
-    list_display = ["number", "status_badge", "progress_bar", "what", "problem", "timings"]
-    list_filter = ["status", "priority", "preset"]
+    list_display = ["number", "status_badge", "progress_bar", "what", "failure", "problem", "timings"]
+    list_filter = ["status", "failure_code", "priority", "preset"]
     search_fields = ["catalog_item__title", "catalog_item__sku", "error"]
     list_select_related = ["catalog_item", "fashion_model", "pose", "scene"]
     readonly_fields = [
-        "status_badge", "progress_bar", "problem", "timings", "garment_list", "samples",
+        "status_badge", "progress_bar", "failure", "problem", "timings", "garment_list", "samples",
         "draft_preview", "attempts_table",
     ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["status_badge", "progress_bar", "problem", "notice", "timings", "draft_preview"]}),
+        (
+            None,
+            {"fields": ["status_badge", "progress_bar", "failure", "problem", "notice", "timings", "draft_preview"]},
+        ),
         ("Quality gate", {"fields": ["attempts_table"]}),
         (
             "Picks",
@@ -146,6 +149,10 @@ class TryOnJobAdmin(MerchantScopedAdmin):
     def what(self, job):
         picks = " · ".join(str(pick or "(deleted)") for pick in (job.fashion_model, job.pose, job.scene))
         return format_html('{}<br><span class="job-picks">{}</span>', job.catalog_item or "(no catalog item)", picks)
+
+    @admin.display(description="Why", ordering="failure_code")
+    def failure(self, job):
+        return job.get_failure_code_display() if job.failure_code else "—"
 
     @admin.display(description="Problem")
     def problem(self, job):
@@ -197,7 +204,8 @@ class TryOnJobAdmin(MerchantScopedAdmin):
 
 @admin.register(TryOnBatch)
 class TryOnBatchAdmin(MerchantScopedAdmin):
-    list_display = ["number", "created_at", "preset", "summary"]
+    list_display = ["number", "created_at", "source", "preset", "summary"]
+    list_filter = ["source"]
     Media = JobsMedia
 
     def has_add_permission(self, request):

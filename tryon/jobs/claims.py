@@ -24,7 +24,9 @@ count is checked; two workers racing together may serve one merchant twice in a 
 """
 
 import logging
+import time
 
+from django.conf import settings
 from django.db import transaction
 
 from tryon.jobs.models import TryOnJob
@@ -63,6 +65,69 @@ def tryon_job_claim_for_message(*, job_id: int) -> int | None:
     claimed = tryon_job_claim_next(preset=preset)
     if claimed is None:
         logger.info("Message for try-on #%s: no %s job is queued any more; nothing to do", job_id, preset)
-    elif claimed != job_id:
-        logger.info("Message for try-on #%s: claimed #%s, the most urgent %s job", job_id, claimed, preset)
+    return claimed  # whoever renders it logs the claim under the claimed job (tryon.jobs.tasks)
+
+
+# --- Batch-mates: more queued jobs of the claimed job's shape, rendered with it in one call ---
+
+# How many queued jobs a batch claim reads past the ones it can take: jobs of another shape are skipped
+# (they keep their own messages), so a mixed queue still fills a batch.
+MATES_SCANNED = 64
+POLL_SECONDS = 0.01
+
+
+def tryon_job_claim_batch_mates(*, job_id: int) -> list[int]:
+    """queued -> running for up to TRYON_MAX_BATCH - 1 more jobs that can share `job_id`'s pipeline call.
+
+    Mates have the claimed job's preset, priority (a shopper never waits for a merchant's batch to render
+    beside it) and batch key (generation.batching: size, mode, steps, ...), taken in claim order with the
+    same conditional claim. Up to the batch window, the worker waits for more to be queued; none: [].
+    """
+    from generation.batching import batch_key
+    from prompts import GenerationPlan
+
+    room = settings.TRYON_MAX_BATCH - 1
+    head = TryOnJob.objects.filter(pk=job_id).values("preset", "priority", "plan").first()
+    if room < 1 or head is None or (key := batch_key(GenerationPlan.from_dict(head["plan"]))) is None:
+        return []
+    deadline = time.monotonic() + batch_window_seconds()
+    mates: list[int] = []
+    while True:
+        mates += _claim_matching(head["preset"], head["priority"], key, room - len(mates))
+        left = deadline - time.monotonic()
+        if len(mates) >= room or left <= 0:
+            return mates
+        time.sleep(min(POLL_SECONDS, left))
+
+
+def batch_window_seconds() -> float:
+    """TRYON_BATCH_WINDOW_MS, or where unset 50 ms on a GPU and none on a CPU (waiting only delays there)."""
+    if settings.TRYON_BATCH_WINDOW_MS is not None:
+        return settings.TRYON_BATCH_WINDOW_MS / 1000
+    from generation.loading import select_device
+
+    return 0.05 if select_device() == "cuda" else 0.0
+
+
+def _claim_matching(preset: str, priority: str, key: tuple, room: int) -> list[int]:
+    from generation.batching import batch_key
+    from prompts import GenerationPlan
+
+    claimed = []
+    with transaction.atomic():
+        candidates = (
+            tryon_jobs_in_claim_order(preset=preset)
+            .filter(priority=priority)
+            .select_for_update(skip_locked=True, of=("self",))
+            .values_list("id", "plan")[:MATES_SCANNED]
+        )
+        for candidate, plan in candidates:
+            if len(claimed) >= room:
+                break
+            try:
+                fits = batch_key(GenerationPlan.from_dict(plan)) == key
+            except Exception:  # a plan that does not load fails in its own render, not in another's claim
+                fits = False
+            if fits and tryon_job_claim(job_id=candidate):
+                claimed.append(candidate)
     return claimed

@@ -32,9 +32,18 @@ def review_state(image: GeneratedImage) -> str:
 
 @transaction.atomic
 def generated_image_approve(*, image: GeneratedImage) -> GeneratedImage:
-    GeneratedImage.objects.filter(pk=image.pk).update(approved=True, rejected=False)
+    if GeneratedImage.objects.filter(pk=image.pk, approved=False).update(approved=True, rejected=False):
+        _precompute_item(image)
     image.refresh_from_db()
     return image
+
+
+def _precompute_item(image: GeneratedImage) -> None:
+    """An approved image puts its item before shoppers: render what they will pick for it (tryon.jobs.precompute)."""
+    from tryon.jobs.tasks import precompute_catalog_item  # tasks -> precompute -> catalog -> this module
+
+    if image.catalog_item_id is not None:
+        precompute_catalog_item.delay_on_commit(image.catalog_item_id)
 
 
 @transaction.atomic
@@ -52,6 +61,8 @@ def generated_image_make_primary(*, image: GeneratedImage) -> GeneratedImage:
         raise ValidationError({"primary": "This image belongs to no catalog item, so it has no gallery to lead."})
     CatalogItem.objects.select_for_update().filter(pk=image.catalog_item_id).first()  # one change at a time
     GeneratedImage.objects.filter(catalog_item_id=image.catalog_item_id, primary=True).update(primary=False)
+    if not GeneratedImage.objects.filter(pk=image.pk, approved=True).exists():
+        _precompute_item(image)
     GeneratedImage.objects.filter(pk=image.pk).update(approved=True, rejected=False, primary=True)
     image.refresh_from_db()
     return image

@@ -83,6 +83,9 @@ def sweeper_last_run() -> tuple[datetime | None, str]:
     return state or (None, "")
 
 
+_SERVED: set[str] = set()  # presets this process has seen served (submissions ask on every request)
+
+
 def preset_check_served(preset: str) -> None:
     """Refuse a try-on no worker could ever render: no worker has ever served its preset.
 
@@ -91,7 +94,10 @@ def preset_check_served(preset: str) -> None:
     """
     from tryon.celery import app
 
-    if app.conf.task_always_eager or presets_last_served([preset])[preset] is not None:
+    if app.conf.task_always_eager or preset in _SERVED:
+        return
+    if presets_last_served([preset])[preset] is not None:
+        _SERVED.add(preset)  # heartbeat rows are kept: once served, always "ever served", so never asked again
         return
     raise ValidationError(
         {

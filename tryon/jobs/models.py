@@ -1,6 +1,7 @@
 """Try-on jobs and the images they produce."""
 
 from django.db import models
+from django.utils import timezone
 
 from prompts.vocabulary import STYLES
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
@@ -20,6 +21,19 @@ class TryOnJob(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+
+    class FailureCode(models.TextChoices):
+        """Why a job failed or was cancelled, for code to act on; `error` says it in words for people."""
+
+        OUT_OF_MEMORY = "out_of_memory", "Out of memory"
+        WEIGHTS_MISSING = "weights_missing", "Model weights missing"
+        CANCELLED = "cancelled", "Cancelled"
+        TIMED_OUT = "timed_out", "Timed out"
+        INVALID_INPUT = "invalid_input", "Invalid input"
+        UNSERVED_PRESET = "unserved_preset", "No worker serves its preset"
+        WORKER_LOST = "worker_lost", "Worker lost"
+        CONTENT_MODERATION = "content_moderation", "Content moderation"
+        INTERNAL = "internal", "Internal error"
 
     class Priority(models.TextChoices):
         SHOPPER = "shopper", "Shopper (interactive)"
@@ -51,6 +65,7 @@ class TryOnJob(models.Model):
     cancel_requested = models.BooleanField(default=False)
     resends = models.PositiveSmallIntegerField(default=0, help_text="Times the sweeper sent its task again")
     error = models.TextField(blank=True)
+    failure_code = models.CharField(max_length=20, choices=FailureCode.choices, blank=True)
     # What the shopper sees at once: the garments warped onto the person, before diffusion (tryon.jobs.drafts)
     draft = models.ImageField(upload_to="drafts/", blank=True)
     notice = models.TextField(blank=True, help_text="How this render differs from what was asked, in words")
@@ -110,9 +125,14 @@ class TryOnJob(models.Model):
 class TryOnBatch(models.Model):
     """A merchant's bulk render: garments × fashion models × poses × scenes, one job each."""
 
+    class Source(models.TextChoices):
+        MERCHANT = "merchant", "Merchant's bulk render"
+        PRECOMPUTE = "precompute", "Precomputed picks"  # tryon.jobs.precompute: what shoppers will pick
+
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
     jobs = models.ManyToManyField(TryOnJob, related_name="batches")  # a cached job can serve several
     preset = models.CharField(max_length=50)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.MERCHANT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -122,6 +142,29 @@ class TryOnBatch(models.Model):
 
     def __str__(self):
         return f"Batch #{self.pk}"
+
+
+class PickCount(models.Model):
+    """How often shoppers picked one combination for a catalog item (tryon.jobs.precompute renders the most
+    picked before anyone asks). A counter per combination and nothing else: no session, address or time."""
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    catalog_item = models.ForeignKey(CatalogItem, on_delete=models.CASCADE, related_name="+")
+    fashion_model = models.ForeignKey(FashionModel, on_delete=models.CASCADE, related_name="+")
+    pose = models.ForeignKey(Pose, on_delete=models.CASCADE, related_name="+")
+    scene = models.ForeignKey(Scene, on_delete=models.CASCADE, related_name="+")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["catalog_item", "fashion_model", "pose", "scene"], name="pick_count_one_per_combination"
+            )
+        ]
+        indexes = [models.Index(fields=["merchant", "-count"], name="pick_count_most_picked")]
+
+    def __str__(self):
+        return f"{self.count} picks"
 
 
 class PersonRender(models.Model):
@@ -225,3 +268,32 @@ class SweeperState(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class JobEvent(models.Model):
+    """The outbox: what happened to a job, written in the transaction that made it happen and announced to
+    listeners after it commits (tryon.jobs.outbox). A crash in between leaves the row for the relay."""
+
+    class Kind(models.TextChoices):
+        JOB_FINISHED = "job_finished", "Job finished"
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    job = models.ForeignKey(TryOnJob, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When its listeners were told")
+    # A listener that keeps failing must not hold up newer events: failed tries back off, then park the event.
+    attempts = models.PositiveIntegerField(default=0, help_text="Announcements that failed")
+    last_error = models.TextField(blank=True, default="")
+    retry_at = models.DateTimeField(null=True, blank=True, help_text="Not relayed again before this")
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The relay reads only the few undispatched rows, however long the table grows.
+            models.Index(
+                fields=["created_at"], condition=models.Q(dispatched_at__isnull=True), name="job_event_undispatched"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} of job #{self.job_id}"

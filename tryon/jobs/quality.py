@@ -85,10 +85,10 @@ def expected_garment(job: TryOnJob, plan: GenerationPlan, images: dict, result) 
     # Drawn from words: the garments' cut-outs warped onto the pose the render was steered by.
     from prompts.draft import DraftLayer, compose_draft
 
-    keypoints = plan.inpaint_mask.keypoints if plan.inpaint_mask is not None else plan.controlnet_units[0].keypoints
     garments = [g for g in job.garments.all() if g.cutout]
-    if not garments:
-        return Expected(None, None, keypoints, "no garment cut-out to compare the render with")
+    if not garments:  # a plan made without picks (the A1111-compatible API) may have no pose either
+        return Expected(None, None, None, "no garment cut-out to compare the render with")
+    keypoints = plan.inpaint_mask.keypoints if plan.inpaint_mask is not None else plan.controlnet_units[0].keypoints
     cutouts = [garment_cutout_image(garment) for garment in garments]
     layers = [
         DraftLayer(cutout=cutout, category=garment.category, sleeves=has_sleeves(garment_pick(garment)))

@@ -19,6 +19,7 @@ def tryon_job_status(job: TryOnJob) -> dict:
         "steps_total": job.steps_total,
         "progress": round(job.progress, 3),
         "error": job.error,
+        "failure_code": job.failure_code,
         "notice": job.notice,
         # The garments warped onto the person, shown while the render runs; the images replace it
         "draft": signed_url(job.draft) if job.draft else None,

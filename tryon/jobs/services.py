@@ -4,9 +4,11 @@ Every state change is a conditional UPDATE whose row count says whether it happe
 redelivered task, a second worker or a cancel racing a render can never move a job twice.
 """
 
+import dataclasses
 import hashlib
 import io
 import logging
+import sys
 import time
 from collections.abc import Sequence
 
@@ -16,22 +18,23 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from prompts import GenerationPlan, PickError, PlanError, build_plan
 from tryon.catalog.cutouts import garment_cutout_ensure
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.catalog.picks import fashion_model_pick, garment_pick, pose_pick, scene_pick
-from tryon.jobs import quality
 from tryon.jobs.drafts import tryon_job_draft_create
-from tryon.jobs.events import job_finished
 from tryon.jobs.models import GeneratedImage, TryOnJob
+from tryon.jobs.outbox import job_event_record
 from tryon.jobs.persons import person_render_get_or_create
+from tryon.logs import job_logging
 from tryon.merchants.models import Merchant
 
 logger = logging.getLogger(__name__)
 Status = TryOnJob.Status
+FailureCode = TryOnJob.FailureCode
 
 
 class JobStateError(Exception):
@@ -45,7 +48,6 @@ def _owned(merchant: Merchant, field: str, obj) -> None:
         raise ValidationError({field: f"{obj} does not belong to {merchant}."})
 
 
-@transaction.atomic
 def tryon_job_create(
     *,
     merchant: Merchant,
@@ -61,6 +63,8 @@ def tryon_job_create(
     priority: str = TryOnJob.Priority.SHOPPER,
     method: str = "warp",
     enqueue: bool = True,
+    steps: int | None = None,
+    accept_preview: bool = False,
 ) -> TryOnJob:
     """Plan a try-on and queue it; the render is enqueued only once this transaction commits.
 
@@ -71,6 +75,8 @@ def tryon_job_create(
     job's draft and refines it; "text" draws the garments from their descriptions. A garment without a
     cut-out is drawn from its description, and `job.notice` says so.
     `enqueue=False` leaves a new job queued for a caller that renders it in-process (tryon_render).
+    Shopper try-ons render on the preview path (TRYON_SHOPPER_PREVIEW); `accept_preview` lets a batch caller
+    that renders for shoppers (tryon.jobs.precompute) take a shopper's preview of the same picks as its answer.
     """
     from generation.presets import get_preset  # light: no torch
     from tryon.jobs.heartbeats import preset_check_served
@@ -115,7 +121,7 @@ def tryon_job_create(
             base_size=(chosen.width, chosen.height),  # the pose's framing picks the aspect at this pixel count
             style=style,
             mode=mode,
-            steps=chosen.steps,
+            steps=steps or chosen.steps,  # a caller's own count (tryon.fashn's `mode`), else the preset's
             guidance_scale=chosen.guidance_scale,
             sampler=chosen.sampler,
             samples=samples,
@@ -125,11 +131,24 @@ def tryon_job_create(
         field, _, message = str(error).partition(": ")
         raise ValidationError({field.split(".")[0]: message or str(error)}) from None
 
-    cache_key = hashlib.sha256(f"{plan.fingerprint}:{catalog_item.id if catalog_item else '-'}".encode()).hexdigest()
-    if existing := _live_job(merchant, cache_key):
+    cache_key = _cache_key(plan, catalog_item)
+    wanted = [(cache_key, TryOnJob.REUSABLE)]  # what answers this request, best first; one query for all
+    if priority == TryOnJob.Priority.SHOPPER and settings.TRYON_SHOPPER_PREVIEW:
+        # A shopper waits: the preview path, unless a full-quality render of the same picks (a merchant's batch,
+        # a precompute) is already there.
+        plan = _preview_of(plan)
+        wanted = [(cache_key, (Status.SUCCEEDED,))]
+        cache_key = _cache_key(plan, catalog_item)
+        wanted.append((cache_key, TryOnJob.REUSABLE))
+    elif accept_preview and settings.TRYON_SHOPPER_PREVIEW:  # a caller rendering for shoppers (precompute)
+        wanted.append((_cache_key(_preview_of(plan), catalog_item), TryOnJob.REUSABLE))
+    if existing := _reusable_job(merchant, wanted):
         return existing
+    # The job, its garments, its draft and its message together. The INSERT comes first in the transaction, so
+    # losing the race to an identical request rolls back nothing else, and needs no savepoint of its own
+    # (two round trips fewer per submission); the winner's job is the answer.
     try:
-        with transaction.atomic():  # a savepoint: losing the race to an identical request is not an error
+        with transaction.atomic():
             job = TryOnJob.objects.create(
                 merchant=merchant,
                 catalog_item=catalog_item,
@@ -145,15 +164,76 @@ def tryon_job_create(
                 steps_total=plan.steps,
                 priority=priority,
                 notice=notice,
+                enqueued_at=timezone.now() if enqueue else None,  # its message goes out as this commits
+            )
+            _garments_of_new_job(job, garments)
+            job.reused = False
+            if mode == "warp" and priority == TryOnJob.Priority.SHOPPER:  # someone waits at a screen; a batch not
+                with job_logging(job_id=job.id, merchant=merchant.slug):
+                    tryon_job_draft_create(job=job, plan=plan)
+            if enqueue:
+                transaction.on_commit(lambda: _send(job.id, job.preset, job.priority))
+    except IntegrityError:
+        if existing := _live_job(merchant, cache_key):
+            return existing
+        raise
+    return job
+
+
+def _garments_of_new_job(job: TryOnJob, garments: list[Garment]) -> None:
+    """A new job's garments in one INSERT, and kept on it, so showing them costs no query."""
+    through, unique = TryOnJob.garments.through, {garment.id: garment for garment in garments}
+    through.objects.bulk_create([through(tryonjob_id=job.id, garment_id=garment_id) for garment_id in unique])
+    job._prefetched_objects_cache = {  # its garments never change; its images do, so they are read when asked
+        "garments": _known_rows(Garment, sorted(unique.values(), key=lambda garment: (garment.name, garment.id))),
+    }
+
+
+def _known_rows(model, rows: list):
+    """A queryset whose rows are already known: what prefetch_related would have fetched, without the query."""
+    known = model.objects.none()
+    known._result_cache, known._prefetch_done = list(rows), True
+    return known
+
+
+@transaction.atomic
+def tryon_job_create_from_plan(
+    *,
+    merchant: Merchant,
+    plan: GenerationPlan,
+    priority: str = TryOnJob.Priority.SHOPPER,
+    enqueue: bool = True,
+) -> TryOnJob:
+    """Queue a render of a plan made elsewhere (the A1111-compatible API): no picks, no catalog item.
+
+    Its images are stored on the job alone. As with tryon_job_create, the same plan live or finished
+    for this merchant is that job again (`job.reused`), and the render is enqueued once this transaction commits.
+    The plan's images must be in storage under the names its ImageRefs give.
+    """
+    from tryon.jobs.heartbeats import preset_check_served
+
+    if enqueue:
+        preset_check_served(plan.preset)
+    cache_key = hashlib.sha256(f"{plan.fingerprint}:-".encode()).hexdigest()
+    if existing := _live_job(merchant, cache_key):
+        return existing
+    try:
+        with transaction.atomic():
+            job = TryOnJob.objects.create(
+                merchant=merchant,
+                plan=plan.to_dict(),
+                plan_fingerprint=plan.fingerprint,
+                cache_key=cache_key,
+                preset=plan.preset,
+                seed=plan.seed,
+                steps_total=plan.steps,
+                priority=priority,
             )
     except IntegrityError:
         if existing := _live_job(merchant, cache_key):
             return existing
         raise
-    job.garments.set(garments)
     job.reused = False
-    if mode == "warp" and priority == TryOnJob.Priority.SHOPPER:  # someone is waiting at a screen; a batch is not
-        tryon_job_draft_create(job=job, plan=plan)
     if enqueue:
         transaction.on_commit(lambda: tryon_job_enqueue(job_id=job.id))
     return job
@@ -199,11 +279,30 @@ def _seed_for_picks(preset: str, garments, fashion_model, pose, scene) -> int:
     return int.from_bytes(hashlib.sha256(picks.encode()).digest()[:4], "big")
 
 
+def _cache_key(plan: GenerationPlan, catalog_item: CatalogItem | None) -> str:
+    return hashlib.sha256(f"{plan.fingerprint}:{catalog_item.id if catalog_item else '-'}".encode()).hexdigest()
+
+
+def _preview_of(plan: GenerationPlan) -> GenerationPlan:
+    """The same picks on the engine's preview path (generation.preview), its stage-1 person too."""
+    person = dataclasses.replace(plan.person, preview=True) if plan.person is not None else None
+    return dataclasses.replace(plan, preview=True, person=person)
+
+
 def _live_job(merchant: Merchant, cache_key: str) -> TryOnJob | None:
-    job = TryOnJob.objects.filter(merchant=merchant, cache_key=cache_key, status__in=TryOnJob.REUSABLE).first()
-    if job is not None:
-        job.reused = True
-    return job
+    return _reusable_job(merchant, [(cache_key, TryOnJob.REUSABLE)])
+
+
+def _reusable_job(merchant: Merchant, wanted: list[tuple[str, Sequence[str]]]) -> TryOnJob | None:
+    """The first of `wanted` (cache key, statuses that answer it) that a job of `merchant` matches."""
+    matches = Q()
+    for cache_key, statuses in wanted:
+        matches |= Q(cache_key=cache_key, status__in=statuses)
+    rank = {cache_key: index for index, (cache_key, _) in enumerate(wanted)}
+    jobs = sorted(TryOnJob.objects.filter(matches, merchant=merchant), key=lambda job: rank[job.cache_key])
+    if jobs:
+        jobs[0].reused = True
+    return jobs[0] if jobs else None
 
 
 def job_queue(preset: str) -> str:
@@ -217,13 +316,18 @@ QUEUE_PRIORITY = {TryOnJob.Priority.SHOPPER: 0, TryOnJob.Priority.BATCH: 9}
 
 def tryon_job_enqueue(*, job_id: int) -> None:
     """Send the render task for a queued job. Safe to repeat: only one worker can claim it."""
-    from tryon.jobs.tasks import render_tryon_job
-
     job = TryOnJob.objects.filter(pk=job_id, status=Status.QUEUED).only("preset", "priority").first()
     if job is None:
         return
     TryOnJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
-    render_tryon_job.apply_async((job_id,), queue=job_queue(job.preset), priority=QUEUE_PRIORITY[job.priority])
+    _send(job_id, job.preset, job.priority)
+
+
+def _send(job_id: int, preset: str, priority: str) -> None:
+    """The render message; a new job's is sent as its transaction commits, with enqueued_at set in its INSERT."""
+    from tryon.jobs.tasks import render_tryon_job
+
+    render_tryon_job.apply_async((job_id,), queue=job_queue(preset), priority=QUEUE_PRIORITY[priority])
 
 
 def tryon_job_claim(*, job_id: int) -> bool:
@@ -238,10 +342,11 @@ def tryon_job_claim(*, job_id: int) -> bool:
 def tryon_job_cancel(*, job_id: int) -> TryOnJob:
     """A queued job is cancelled at once; a running one stops at its next progress write."""
     now = timezone.now()
-    if TryOnJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
-        status=Status.CANCELLED, cancel_requested=True, finished_at=now
-    ):
-        announce_finished(job_id=job_id)
+    with transaction.atomic():  # the job's new state and its outbox event commit together
+        if TryOnJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+            status=Status.CANCELLED, cancel_requested=True, finished_at=now, failure_code=FailureCode.CANCELLED
+        ):
+            announce_finished(job_id=job_id)
     TryOnJob.objects.filter(pk=job_id, status=Status.RUNNING).update(cancel_requested=True)
     job = TryOnJob.objects.get(pk=job_id)
     if job.status in (Status.SUCCEEDED, Status.FAILED):
@@ -249,19 +354,45 @@ def tryon_job_cancel(*, job_id: int) -> TryOnJob:
     return job
 
 
-def _finish(job_id: int, status: str, *, error: str = "", render_seconds: float | None = None) -> bool:
-    """running -> a finished state, announced as job_finished."""
-    finished = TryOnJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
-        status=status, error=error, finished_at=timezone.now(), render_seconds=render_seconds
-    )
-    if finished:
-        announce_finished(job_id=job_id)
+def _finish(
+    job_id: int, status: str, *, error: str = "", failure_code: str = "", render_seconds: float | None = None
+) -> bool:
+    """running -> a finished state, announced as job_finished. A failed or cancelled job says why in `failure_code`."""
+    if status != Status.SUCCEEDED and failure_code not in FailureCode.values:
+        raise ValueError(f"failure_code: {failure_code!r} is not one of {', '.join(FailureCode.values)}")
+    with transaction.atomic():  # the job's new state and its outbox event commit together
+        finished = TryOnJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+            status=status,
+            error=error,
+            failure_code=failure_code,
+            finished_at=timezone.now(),
+            render_seconds=render_seconds,
+        )
+        if finished:
+            announce_finished(job_id=job_id)
     return finished == 1
 
 
 def announce_finished(*, job_id: int) -> None:
-    """Announce the finished job to whoever listens (webhooks: tryon/api/apps.py)."""
-    job_finished.send(sender=TryOnJob, job_id=job_id)
+    """Write job_finished to the outbox, announced to whoever listens once the caller's transaction commits
+    (tryon/jobs/outbox.py). Call it in the transaction.atomic() whose UPDATE finished the job."""
+    job_event_record(job_id=job_id)
+
+
+def job_plan_with_person(job: TryOnJob, progress) -> tuple[GenerationPlan, dict, object]:
+    """A claimed job's plan and the images it needs, its stage-1 person rendered (or taken from the cache) first.
+
+    Returns the progress callback the plan's own render reports to: one bar runs over both stages.
+    """
+    plan = GenerationPlan.from_dict(job.plan)
+    images = plan_images(plan)
+    if plan.person is not None:
+        stages = _PersonThenRefine(progress, refine_steps=max(1, int(plan.steps * plan.strength)))
+        images[plan.person_ref] = person_render_get_or_create(
+            merchant_id=job.merchant_id, plan=plan.person, on_step=stages
+        )
+        progress = stages.refine
+    return plan, images, progress
 
 
 class _ProgressWriter:
@@ -327,16 +458,31 @@ def plan_images(plan: GenerationPlan) -> dict:
     return images
 
 
-def _describe_failure(error: BaseException) -> str:
+def _describe_failure(error: BaseException) -> tuple[str, str]:
+    """Why a render failed: its failure code, and the message for the merchant."""
     from generation import EngineError
 
-    if isinstance(error, EngineError | PlanImageMissing):
-        return str(error)
+    if isinstance(error, EngineError):
+        return error.code, str(error)
+    if isinstance(error, PlanImageMissing | PlanError):
+        return FailureCode.INVALID_INPUT, str(error)
     if isinstance(error, SoftTimeLimitExceeded):
-        return f"The render took longer than {settings.CELERY_TASK_SOFT_TIME_LIMIT} seconds and was stopped."
-    if isinstance(error, MemoryError) or "out of memory" in str(error).lower():
-        return "The worker ran out of memory while rendering. Try a smaller size or fewer samples."
-    return f"Rendering failed unexpectedly ({type(error).__name__}: {error})."
+        seconds = settings.CELERY_TASK_SOFT_TIME_LIMIT
+        return FailureCode.TIMED_OUT, f"The render took longer than {seconds:g} seconds and was stopped."
+    if _out_of_memory(error):
+        return (
+            FailureCode.OUT_OF_MEMORY,
+            "The worker ran out of memory while rendering. Try a smaller size or fewer samples.",
+        )
+    return FailureCode.INTERNAL, f"Rendering failed unexpectedly ({type(error).__name__}: {error})."
+
+
+def _out_of_memory(error: BaseException) -> bool:
+    """Out of memory outside the engine's own step loop (loading, scoring): Python's or torch's, by type."""
+    if isinstance(error, MemoryError):
+        return True
+    torch = sys.modules.get("torch")  # never imported for this: a worker that rendered has it already
+    return torch is not None and isinstance(error, torch.OutOfMemoryError)
 
 
 def tryon_job_render(*, job_id: int, on_step=None, claimed: bool = False) -> None:
@@ -346,7 +492,6 @@ def tryon_job_render(*, job_id: int, on_step=None, claimed: bool = False) -> Non
 
     `on_step(step, total)` is called at every step as well, for a caller's own progress display.
     """
-    import generation
 
     # 1. Claim: only one worker renders a job; a redelivered or cancelled job is left alone. A worker's
     #    task has claimed the most urgent job of its preset before (tryon.jobs.claims) and says so.
@@ -357,40 +502,44 @@ def tryon_job_render(*, job_id: int, on_step=None, claimed: bool = False) -> Non
 
     # 2. Render: the stage-1 person first where the plan needs one (rendered once, shared by every garment),
     #    then the plan, scored, and tried again with the next seeds while the quality gate fails.
-    progress = _ProgressWriter(job_id, also=on_step)
     try:
-        plan = GenerationPlan.from_dict(job.plan)
-        images = plan_images(plan)
-        if plan.person is not None:
-            stages = _PersonThenRefine(progress, refine_steps=max(1, int(plan.steps * plan.strength)))
-            images[plan.person_ref] = person_render_get_or_create(
-                merchant_id=job.merchant_id, plan=plan.person, on_step=stages
-            )
-            progress = stages.refine
+        plan, images, progress = job_plan_with_person(job, _ProgressWriter(job_id, also=on_step))
         kept, seconds = _render_until_faithful(job, plan, images, progress)
-    except generation.RenderCancelled:
-        _finish(job_id, Status.CANCELLED)
-        logger.info("Try-on #%s cancelled", job_id)
-        return
     except Exception as error:
-        if not isinstance(error, generation.EngineError | PlanError | PlanImageMissing):
-            logger.exception("Try-on #%s failed", job_id)
-        _finish(job_id, Status.FAILED, error=_describe_failure(error))
+        tryon_job_end_with(job_id=job_id, error=error)
         return
 
     # 3. Store the kept images and finish, together.
     _store_result(job, kept, seconds)
 
 
-def _render_until_faithful(job: TryOnJob, plan: GenerationPlan, images: dict, progress) -> tuple[list, float]:
+def tryon_job_end_with(*, job_id: int, error: Exception) -> None:
+    """A running job's render ended with `error`: cancelled if that was a cancel, else failed with its code."""
+    import generation
+
+    if isinstance(error, generation.RenderCancelled):
+        _finish(job_id, Status.CANCELLED, failure_code=FailureCode.CANCELLED)
+        logger.info("Try-on #%s cancelled", job_id)
+        return
+    if not isinstance(error, generation.EngineError | PlanError | PlanImageMissing):
+        logger.error("Try-on #%s failed", job_id, exc_info=error)
+    code, message = _describe_failure(error)
+    _finish(job_id, Status.FAILED, error=message, failure_code=code)
+
+
+def _render_until_faithful(
+    job: TryOnJob, plan: GenerationPlan, images: dict, progress, *, first=None
+) -> tuple[list, float]:
     """Each sample's best image by fidelity score over the attempts the quality gate allows, and the seconds spent.
 
-    Attempt k renders seeds seed + k * samples onwards, so no attempt repeats another's image.
+    Attempt k renders seeds seed + k * samples onwards, so no attempt repeats another's image. `first`: attempt
+    0's RenderResult, rendered already in a batch (tryon.jobs.batch_render); retries render alone.
     """
     import dataclasses
 
     import generation
     from generation.infotext import with_fields
+    from tryon.jobs import quality  # scoring's image libraries: a worker's, never a web request's
 
     preset = generation.get_preset(plan.preset)
     thresholds = quality.thresholds_for(job.merchant, plan.preset)
@@ -402,7 +551,10 @@ def _render_until_faithful(job: TryOnJob, plan: GenerationPlan, images: dict, pr
         seed = (plan.seed + attempt * plan.samples) % 2**32
         attempt_plan = plan if attempt == 0 else dataclasses.replace(plan, seed=seed)
         try:
-            result = generation.render(attempt_plan, on_step=progress, **({"images": images} if images else {}))
+            if attempt == 0 and first is not None:
+                result = first
+            else:
+                result = generation.render(attempt_plan, on_step=progress, **({"images": images} if images else {}))
         except generation.RenderCancelled:
             raise
         except Exception as error:
@@ -486,4 +638,5 @@ def _store_result(job: TryOnJob, kept: list, seconds: float) -> None:
             logger.info("%s", error)
             return
         logger.exception("Storing the images of try-on #%s failed", job.id)
-        _finish(job.id, Status.FAILED, error=f"The images could not be stored ({type(error).__name__}: {error}).")
+        message = f"The images could not be stored ({type(error).__name__}: {error})."
+        _finish(job.id, Status.FAILED, error=message, failure_code=FailureCode.INTERNAL)

@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from tryon.jobs.events import swept
 from tryon.jobs.heartbeats import presets_alive, presets_last_served
 from tryon.jobs.models import SweeperState, TryOnJob
+from tryon.jobs.outbox import job_events_relay
 from tryon.jobs.services import announce_finished, tryon_job_enqueue
 
 logger = logging.getLogger(__name__)
 Status = TryOnJob.Status
+FailureCode = TryOnJob.FailureCode
 
 
 @dataclass(frozen=True)
@@ -46,9 +50,11 @@ def tryon_jobs_sweep() -> SweepResult:
         )
         if job.attempts >= settings.TRYON_MAX_ATTEMPTS:
             message = f"The worker rendering this try-on stopped responding {job.attempts} times; giving up."
-            if still_stale.update(status=Status.FAILED, error=message, finished_at=now):
-                failed.append(job.id)
-                announce_finished(job_id=job.id)
+            lost = TryOnJob.FailureCode.WORKER_LOST
+            with transaction.atomic():  # the job's new state and its outbox event commit together
+                if still_stale.update(status=Status.FAILED, error=message, failure_code=lost, finished_at=now):
+                    failed.append(job.id)
+                    announce_finished(job_id=job.id)
         elif still_stale.update(status=Status.QUEUED, steps_done=0, heartbeat_at=None):
             requeued.append(job.id)
 
@@ -99,11 +105,12 @@ def _fail_jobs_no_worker_serves(now) -> list[int]:
             why = f"no worker serving the preset {preset!r} has been seen since {last_seen:%Y-%m-%d %H:%M:%S} UTC"
         message = f"The try-on waited more than {minutes:g} minutes in the queue and was given up: {why}."
         for job_id in waited.filter(preset=preset).values_list("id", flat=True):
-            if TryOnJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
-                status=Status.FAILED, error=message, finished_at=now
-            ):
-                timed_out.append(job_id)
-                announce_finished(job_id=job_id)
+            with transaction.atomic():  # the job's new state and its outbox event commit together
+                if TryOnJob.objects.filter(pk=job_id, status=Status.QUEUED).update(
+                    status=Status.FAILED, error=message, failure_code=FailureCode.UNSERVED_PRESET, finished_at=now
+                ):
+                    timed_out.append(job_id)
+                    announce_finished(job_id=job_id)
     return sorted(timed_out)
 
 
@@ -126,6 +133,12 @@ def tryon_jobs_sweep_exclusive(*, holder: str) -> SweepResult | None:
         return None
     try:
         result = tryon_jobs_sweep()
+        job_events_relay()  # finished jobs whose event a crash left unannounced (tryon/jobs/outbox.py)
+        # Other apps' housekeeping rides on the sweep (tryon.fashn deletes expired request photos); one that
+        # fails is logged and never stops the jobs' own recovery.
+        for receiver, outcome in swept.send_robust(sender=SweeperState):
+            if isinstance(outcome, Exception):
+                logger.error("Sweep listener %s failed: %r", receiver, outcome, exc_info=outcome)
         SweeperState.objects.filter(name="jobs", holder=holder).update(last_run_at=timezone.now(), last_run_by=holder)
         return result
     finally:

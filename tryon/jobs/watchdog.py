@@ -23,7 +23,7 @@ import threading
 
 from celery.signals import celeryd_after_setup, task_postrun, task_prerun
 from django.conf import settings
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
 from tryon.jobs.models import TryOnJob
@@ -41,11 +41,16 @@ def tryon_job_time_out(*, job_id: int, seconds: float) -> bool:
     from tryon.jobs.services import announce_finished
 
     message = f"The render took longer than {seconds:g} seconds and was stopped."
-    timed_out = TryOnJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
-        status=Status.FAILED, cancel_requested=True, error=message, finished_at=timezone.now()
-    )
-    if timed_out:
-        announce_finished(job_id=job_id)
+    with transaction.atomic():  # the job's new state and its outbox event commit together
+        timed_out = TryOnJob.objects.filter(pk=job_id, status=Status.RUNNING).update(
+            status=Status.FAILED,
+            cancel_requested=True,
+            error=message,
+            failure_code=TryOnJob.FailureCode.TIMED_OUT,
+            finished_at=timezone.now(),
+        )
+        if timed_out:
+            announce_finished(job_id=job_id)
     return timed_out == 1
 
 

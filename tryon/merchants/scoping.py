@@ -28,6 +28,15 @@ class StorableFilters:
         return super().get_changelist_instance(request)
 
 
+def _transient_field(model) -> bool:
+    return any(field.name == "transient" for field in model._meta.fields)
+
+
+def _catalog_only(queryset):
+    """Photos sent with one API request (`transient`, tryon.fashn) are no part of the catalog staff manage."""
+    return queryset.filter(transient=False) if _transient_field(queryset.model) else queryset
+
+
 class MerchantScopedAdmin(StorableFilters, admin.ModelAdmin):
     formfield_overrides = JSON_FORMFIELD_OVERRIDES  # JSON too deep or unstorable: a field error, not a 500
 
@@ -64,7 +73,7 @@ class MerchantScopedAdmin(StorableFilters, admin.ModelAdmin):
         return request.user.is_superuser or obj.merchant_id == getattr(merchant_of(request), "id", None)
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        queryset = _catalog_only(super().get_queryset(request))
         return queryset if request.user.is_superuser else queryset.filter(merchant=merchant_of(request))
 
     def get_exclude(self, request, obj=None):
@@ -80,6 +89,8 @@ class MerchantScopedAdmin(StorableFilters, admin.ModelAdmin):
         model = db_field.remote_field.model
         if not request.user.is_superuser and any(f.name == "merchant" for f in model._meta.fields):
             kwargs["queryset"] = model._default_manager.filter(merchant=merchant_of(request))
+        if "queryset" in kwargs or _transient_field(model):
+            kwargs["queryset"] = _catalog_only(kwargs.get("queryset", model._default_manager.all()))
         return kwargs
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import connection
 from django.db.models import F
 
 from tryon.ratelimits.models import RateCounter
@@ -71,16 +71,18 @@ def _cache_hit(window_key: str, window: int) -> int:
 
 
 def _database_hit(window_key: str, ends: int) -> int:
-    with transaction.atomic():
-        if not RateCounter.objects.filter(key=window_key).update(count=F("count") + 1):
-            try:
-                with transaction.atomic():
-                    RateCounter.objects.create(key=window_key, count=1, expires_at=datetime.fromtimestamp(ends, tz=UTC))
-            except IntegrityError:  # another process created it first: count on its row
-                RateCounter.objects.filter(key=window_key).update(count=F("count") + 1)
-            else:
-                if random.randrange(PRUNE_ONE_IN) == 0:
-                    RateCounter.objects.filter(expires_at__lt=datetime.now(tz=UTC)).delete()
-                return 1
-        # Our UPDATE holds the row's lock until commit: the count read here is ours, not a later one.
-        return RateCounter.objects.filter(key=window_key).values_list("count", flat=True).get()
+    # One statement, one round trip: the row is created or counted on, and the count after it read back, in
+    # the same atomic step (PostgreSQL and SQLite 3.35+ both speak INSERT ... ON CONFLICT ... RETURNING).
+    table, key, count, expires = map(
+        connection.ops.quote_name, (RateCounter._meta.db_table, "key", "count", "expires_at")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key}, {count}, {expires}) VALUES (%s, 1, %s) "
+            f"ON CONFLICT ({key}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING {count}",
+            [window_key, datetime.fromtimestamp(ends, tz=UTC)],
+        )
+        hits = cursor.fetchone()[0]
+    if hits == 1 and random.randrange(PRUNE_ONE_IN) == 0:  # a new window: now and then, drop expired ones
+        RateCounter.objects.filter(expires_at__lt=datetime.now(tz=UTC)).delete()
+    return hits

@@ -1,26 +1,32 @@
-"""A failed try-on in words a shopper understands; the worker's own message stays in the merchant admin."""
+"""A failed try-on in words a shopper understands, chosen by its failure code; the worker's own message
+stays in the merchant admin, and nobody reads it to decide what to say."""
 
-# (a phrase of the worker's message, what the shopper reads); the first match wins.
-FAILURE_HINTS = [
-    ("took longer", "It took our renderer too long this time."),
-    ("out of memory", "Our renderer was too busy to finish it."),
-    ("no longer in storage", "The product photos changed while we were working on it."),
-    ("changed since", "The product photos changed while we were working on it."),
-    ("weights are missing", "The shop's renderer is not set up yet."),
-    ("stopped responding", "Our renderer stopped while working on it."),
-]
+from tryon.jobs.models import TryOnJob
+
+Code = TryOnJob.FailureCode
+
+# What the shopper reads after FAILED, per failure code; a code not here (internal, none) gets GENERIC.
+FAILURE_HINTS = {
+    Code.TIMED_OUT: "It took our renderer too long this time.",
+    Code.OUT_OF_MEMORY: "Our renderer was too busy to finish it.",
+    Code.INVALID_INPUT: "These picks or the product's photos could not be used as they are now.",
+    Code.WEIGHTS_MISSING: "The shop's renderer is not set up yet.",
+    Code.UNSERVED_PRESET: "The shop's renderer is not running right now.",
+    Code.WORKER_LOST: "Our renderer stopped while working on it.",
+    Code.CONTENT_MODERATION: "The picture did not pass our content checks.",
+}
 FAILED = "Sorry, we could not make this picture."
 GENERIC = "Something went wrong on our side."
 CANCELLED = "This try-on was stopped before it finished."
 
 
-def explain_failure(status: str, error: str) -> str:
-    if status == "cancelled":
+def explain_failure(status: str, failure_code: str) -> str:
+    if status == TryOnJob.Status.CANCELLED or failure_code == Code.CANCELLED:
         return CANCELLED
-    hint = next((words for phrase, words in FAILURE_HINTS if phrase in error.lower()), GENERIC)
-    return f"{FAILED} {hint}"
+    return f"{FAILED} {FAILURE_HINTS.get(failure_code, GENERIC)}"
 
 
 def explanations() -> dict:
     """The same words for the page's script, which explains failures it learns of while polling."""
-    return {"hints": FAILURE_HINTS, "failed": FAILED, "generic": GENERIC, "cancelled": CANCELLED}
+    hints = {str(code): words for code, words in FAILURE_HINTS.items()}
+    return {"hints": hints, "failed": FAILED, "generic": GENERIC, "cancelled": CANCELLED}

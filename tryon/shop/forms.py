@@ -19,5 +19,6 @@ class TryOnForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, key in (("fashion_model", "fashion_models"), ("pose", "poses"), ("scene", "scenes")):
             self.fields[name].queryset = picks[key]
-            first = picks[key].first()
-            self.fields[name].initial = first.pk if first else None  # a first try is one press away
+            if not self.is_bound:  # a submitted form has its picks: no query for a default it never shows
+                first = picks[key].first()
+                self.fields[name].initial = first.pk if first else None  # a first try is one press away

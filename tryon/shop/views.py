@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from tryon.catalog.models import Pose
 from tryon.catalog.selectors import catalog_item_get, picks_for
 from tryon.catalog.thumbnails import pose_thumbnail_response
+from tryon.jobs.precompute import pick_count_record
 from tryon.jobs.selectors import tryon_job_get, tryon_job_status
 from tryon.jobs.services import tryon_job_create
 from tryon.merchants.models import Merchant
@@ -100,6 +101,8 @@ def product(request, merchant_slug, item_id):
         except ValidationError as error:
             form.add_error(None, error.messages)
         else:
+            picked = {name: form.cleaned_data[name] for name in ("fashion_model", "pose", "scene")}
+            pick_count_record(catalog_item=item, **picked)  # what to render before the next shopper asks
             request.session[SESSION_JOBS] = [*request.session.get(SESSION_JOBS, [])[-49:], job.id]
             if _wants_json(request):
                 return JsonResponse(_job_json(merchant, job), status=200 if job.reused else 201)
@@ -134,7 +137,7 @@ def tryon(request, merchant_slug, job_id):
         "merchant": merchant,
         "job": job,
         "status": {**tryon_job_status(job), "status_url": reverse("shop:tryon-status", args=[merchant.slug, job.id])},
-        "failure": explain_failure(job.status, job.error) if job.status in ("failed", "cancelled") else "",
+        "failure": explain_failure(job.status, job.failure_code) if job.status in ("failed", "cancelled") else "",
         "explanations": explanations(),
     }
     return render(request, "shop/tryon.html", context)

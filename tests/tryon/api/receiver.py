@@ -11,19 +11,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.received.append((self.headers, body))
         status = self.server.answers.pop(0) if self.server.answers else 200
         self.send_response(status)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Length", str(len(self.server.body)))
         self.end_headers()
+        self.wfile.write(self.server.body)
 
     def log_message(self, *args):
         pass
 
 
 class Receiver:
-    """`answers` are the status codes to reply with, in order; 200 once they run out."""
+    """`answers` are the status codes to reply with, in order; 200 once they run out. `body` goes with each."""
 
     def __init__(self):
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.received, self.server.answers = [], []
+        self.server.received, self.server.answers, self.server.body = [], [], b""
         self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/tryon"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -31,8 +32,9 @@ class Receiver:
     def received(self) -> list:
         return self.server.received
 
-    def answer(self, *statuses: int) -> None:
+    def answer(self, *statuses: int, body: bytes = b"") -> None:
         self.server.answers[:] = statuses
+        self.server.body = body
 
     def __enter__(self):
         self.thread.start()

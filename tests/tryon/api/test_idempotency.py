@@ -6,8 +6,9 @@ import pytest
 from django.db.models import F
 
 from tests.tryon.api.conftest import error_of
-from tryon.api.models import IdempotencyRecord, WebhookEndpoint
+from tryon.api.models import IdempotencyRecord
 from tryon.jobs.models import TryOnJob
+from tryon.webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 HOOK = {"url": "https://shop.example/hooks"}

@@ -11,11 +11,11 @@ import pytest
 from django.urls import URLResolver, get_resolver
 
 from tests.tryon.api.conftest import Storefront
-from tryon.api.models import WebhookEndpoint
 from tryon.api.schema import EndpointEnumerator
-from tryon.api.services import webhook_endpoint_create
 from tryon.jobs.batches import tryon_batch_create
 from tryon.jobs.services import tryon_job_create
+from tryon.webhooks.models import WebhookEndpoint, WebhookSigningSecret
+from tryon.webhooks.services import webhook_endpoint_create, webhook_signing_secret_get
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +36,9 @@ FOREIGN_ROWS = {
     "scenes": lambda other: other["scene"],
     "tryons": lambda other: tryon_job_create(**other.shop, enqueue=False),
     "webhook-endpoints": lambda other: webhook_endpoint_create(merchant=other.merchant, url="https://them.example/h"),
+    "webhooks": lambda other: WebhookSigningSecret.objects.get(
+        secret=webhook_signing_secret_get(merchant=other.merchant)
+    ),
     "batches": lambda other: tryon_batch_create(
         merchant=other.merchant,
         catalog_items=[other["catalog_item"]],
@@ -49,6 +52,7 @@ FOREIGN_BODIES = {
     "/api/v1/tryons": lambda other: other.tryon_body(),
     "/api/v1/tryons/{id}/cancel": lambda other: None,
     "/api/v1/webhook-endpoints": lambda other: {"url": "https://mine.example/hooks"},
+    "/api/v1/webhooks/signing-secret/rotate": lambda other: None,
     "/api/v1/batches": lambda other: {
         "catalog_item_ids": [other["catalog_item"].id],
         "fashion_model_ids": [other["fashion_model"].id],
@@ -92,7 +96,10 @@ def test_another_merchants_rows_are_never_seen_or_touched(method, path, as_staff
 
     response = request(client, method, url, body)
 
-    if params or (method == "POST" and body and resource in ("tryons", "batches")):  # creates naming their rows
+    if resource == "webhooks":  # the merchant's own signing secret: read or replaced, never theirs
+        assert response.status_code == 200 and response.json()["secret"] != theirs_row.secret
+        assert WebhookSigningSecret.objects.get(pk=theirs_row.pk).secret == theirs_row.secret
+    elif params or (method == "POST" and body and resource in ("tryons", "batches")):  # creates naming their rows
         assert response.status_code == 404, (response.status_code, response.content[:300])
         assert response.json()["error"]["code"] == "not_found"
     elif method == "GET":  # a list: ours only

@@ -18,9 +18,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tryon.api.services import webhook_endpoint_create
 from tryon.jobs.batches import tryon_batch_create
 from tryon.jobs.services import tryon_job_create
+from tryon.webhooks.services import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
 

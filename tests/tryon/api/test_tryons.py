@@ -6,9 +6,10 @@ from PIL import Image
 
 from tests.factories import GarmentFactory
 from tests.tryon.api.conftest import error_of
+from tests.tryon.engine_faults import gpu_out_of_memory  # noqa: F401 (a fixture)
 from tests.tryon.links import SignedLink
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import tryon_job_create
+from tryon.jobs.services import tryon_job_create, tryon_job_render
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +23,18 @@ def finished(job: TryOnJob, status: str) -> TryOnJob:
 
 def test_a_try_on_is_accepted_then_rendered_and_polled_to_its_images(storefront, django_capture_on_commit_callbacks):
     # On commit the render is sent; tasks run eagerly here, with the tiny preset.
-    with django_capture_on_commit_callbacks(execute=True) as enqueued:
+    with django_capture_on_commit_callbacks() as enqueued:
         accepted = storefront.client.post("/api/v1/tryons", storefront.tryon_body(seed=7), format="json")
+    with django_capture_on_commit_callbacks(execute=True):  # what the render commits (its job event) runs too
+        for send in enqueued:
+            send()
 
     assert accepted.status_code == 202, accepted.json()
     job = accepted.json()
     assert job["status"] == "queued" and job["progress"] == 0 and job["images"] == [] and job["seed"] == 7
     assert job["links"]["self"] == accepted["Location"] == f"http://testserver/api/v1/tryons/{job['id']}"
     assert job["links"]["cancel"] == f"http://testserver/api/v1/tryons/{job['id']}/cancel"
-    assert len(enqueued) == 1  # sent once, and only after the job was committed
+    assert len(enqueued) == 1  # the request sends it once, and only after the job was committed
 
     polled = storefront.client.get(f"/api/v1/tryons/{job['id']}").json()
     assert polled["status"] == "succeeded", polled["error"]
@@ -165,3 +169,28 @@ def test_an_unknown_method_is_refused_naming_the_field(storefront, method):
     assert response.status_code == 400
     assert error_of(response)["field"] == "method"
     assert not TryOnJob.objects.exists()
+
+
+@pytest.mark.usefixtures("gpu_out_of_memory")
+def test_a_failed_try_on_says_why_in_a_code_the_storefront_can_act_on(storefront):
+    failed = tryon_job_create(**storefront.shop, seed=3, enqueue=False)
+    tryon_job_render(job_id=failed.id)  # the GPU runs out of memory
+    queued = tryon_job_create(**storefront.shop, seed=4, enqueue=False)
+    storefront.client.post(f"/api/v1/tryons/{queued.id}/cancel")
+
+    polled = storefront.client.get(f"/api/v1/tryons/{failed.id}").json()
+    cancelled = storefront.client.get(f"/api/v1/tryons/{queued.id}").json()
+    schema = storefront.client.get("/api/schema/?format=json").json()
+
+    assert (polled["status"], polled["failure_code"]) == ("failed", "out_of_memory")
+    assert "ran out of GPU memory" in polled["error"]  # the words are for people; the code is for code
+    assert (cancelled["status"], cancelled["failure_code"]) == ("cancelled", "cancelled")
+    output = schema["components"]["schemas"]["TryOnOutput"]["properties"]["failure_code"]
+    codes = schema["components"]["schemas"]["TryOnFailureCodeEnum"]["enum"]
+    assert {"out_of_memory", "timed_out", "worker_lost", "internal"} <= set(codes) and "nullable" in str(output)
+
+
+def test_a_try_on_that_did_not_fail_has_no_failure_code(storefront):
+    job = finished(tryon_job_create(**storefront.shop, seed=5, enqueue=False), "succeeded")
+
+    assert storefront.client.get(f"/api/v1/tryons/{job.id}").json()["failure_code"] is None

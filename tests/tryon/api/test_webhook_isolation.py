@@ -10,12 +10,12 @@ from django.utils import timezone
 from tests.factories import shop_with_picks
 from tests.tryon.api.receiver import HangingReceiver, Receiver
 from tests.tryon.worker import WorkerProcess, env_for_test_database, send_tasks_to_broker, wait_for, worker_queues
-from tryon.api.models import WebhookDelivery, WebhookEndpoint
-from tryon.api.services import webhook_delivery_attempt, webhook_endpoint_create, webhooks_notify_job_finished
 from tryon.celery import app as celery_app
 from tryon.celery import webhook_queue
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import job_queue, tryon_job_create
+from tryon.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tryon.webhooks.services import webhook_delivery_attempt, webhook_endpoint_create, webhooks_notify_job_finished
 
 Pending = WebhookDelivery.Status.PENDING
 
@@ -35,7 +35,7 @@ def finished_job(shop, seed: int) -> TryOnJob:
 def test_deliveries_go_to_their_own_queue_and_renders_to_their_presets():
     route = celery_app.amqp.router.route
 
-    assert route({}, "tryon.api.tasks.deliver_webhook", (1,), {})["queue"].name == webhook_queue()
+    assert route({}, "tryon.webhooks.tasks.deliver_webhook", (1,), {})["queue"].name == webhook_queue()
     assert webhook_queue() not in (job_queue("tiny"), celery_app.conf.task_default_queue)
 
 
@@ -86,7 +86,7 @@ def test_while_one_delivery_probes_a_reopening_endpoint_the_others_wait(settings
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
         failures_in_a_row=2, paused_until=timezone.now() - timedelta(seconds=1)
     )
-    from tryon.api.services import _endpoint_wait
+    from tryon.webhooks.services import _endpoint_wait
 
     endpoint.refresh_from_db()
     assert _endpoint_wait(endpoint) is None  # this one probes

@@ -9,11 +9,11 @@ from django.utils import timezone
 
 from tests.tryon.api.conftest import error_of
 from tests.tryon.api.receiver import Receiver
-from tryon.api.models import WebhookDelivery
-from tryon.api.services import webhook_delivery_attempt, webhook_endpoint_create, webhooks_notify_job_finished
-from tryon.api.signing import signature_header, signature_verify
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import tryon_job_create
+from tryon.webhooks.models import WebhookDelivery
+from tryon.webhooks.services import webhook_delivery_attempt, webhook_endpoint_create, webhooks_notify_job_finished
+from tryon.webhooks.signing import signature_header, signature_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +185,20 @@ def test_a_signature_is_refused_when_the_body_the_secret_or_the_time_is_wrong():
     assert not signature_verify("whsec_other", header, body)
     assert not signature_verify(secret, signature_header(secret, body, timestamp=int(time.time()) - 600), body)
     assert not signature_verify(secret, "v1=abc", body) and not signature_verify(secret, "garbage", body)
+
+
+def test_a_storefront_reads_its_signing_secret_verifies_a_one_off_delivery_and_rotates_it(storefront, receiver):
+    from tryon.webhooks.services import webhook_send
+
+    secret = storefront.client.get("/api/v1/webhooks/signing-secret").json()["secret"]
+    delivery = webhook_send(merchant=storefront.merchant, url=receiver.url, event="prediction.completed", payload={})
+    webhook_delivery_attempt(delivery_id=delivery.id)
+    headers, body = receiver.received[0]
+    assert signature_verify(secret, headers["Tryon-Signature"], body)
+
+    rotated = storefront.client.post("/api/v1/webhooks/signing-secret/rotate")
+
+    assert rotated.status_code == 200 and rotated.json()["secret"] not in ("", secret)
+    assert storefront.client.get("/api/v1/webhooks/signing-secret").json() == rotated.json()
+    schema = storefront.client.get("/api/schema/?format=json").json()
+    assert {"/api/v1/webhooks/signing-secret", "/api/v1/webhooks/signing-secret/rotate"} <= set(schema["paths"])

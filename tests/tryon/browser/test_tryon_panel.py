@@ -50,7 +50,7 @@ def test_progress_then_a_failure_in_words_then_a_retry_that_succeeds(page):
     assert bar.evaluate("bar => bar.value") == pytest.approx(3 / 8)
     screenshot(page, "shop-product-rendering")
 
-    TryOnJob.objects.filter(pk=job.id).update(status="failed", error=OUT_OF_MEMORY)
+    TryOnJob.objects.filter(pk=job.id).update(status="failed", error=OUT_OF_MEMORY, failure_code="out_of_memory")
     alert = page.get_by_role("alert")
     expect(alert).to_have_text("Sorry, we could not make this picture. Our renderer was too busy to finish it.")
     expect(bar).to_be_hidden()

@@ -59,7 +59,7 @@ class TryOnCreateApi(APIView):
         location = request.build_absolute_uri(reverse("api:tryon-detail", kwargs={"id": job.id}))
         done = getattr(job, "reused", False) and job.is_finished
         return Response(
-            tryon_job_data(job, request=request),
+            tryon_job_data(job, request=request, new=getattr(job, "reused", None) is False),  # made here: no images yet
             status=status.HTTP_200_OK if done else status.HTTP_202_ACCEPTED,
             headers={"Location": location},
         )

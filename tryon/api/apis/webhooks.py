@@ -1,11 +1,10 @@
-"""Webhook endpoints and their delivery log."""
+"""Webhook endpoints and their delivery log: the API's face of tryon.webhooks."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tryon.api import selectors
 from tryon.api.apis.base import MerchantScoped, ScopedDetailApi, ScopedListApi, validated
 from tryon.api.auth import merchant_of
 from tryon.api.idempotency import idempotent
@@ -14,9 +13,16 @@ from tryon.api.serializers import (
     WebhookEndpointCreatedOutput,
     WebhookEndpointCreateInput,
     WebhookEndpointOutput,
+    WebhookSigningSecretOutput,
 )
-from tryon.api.services import webhook_endpoint_create, webhook_endpoint_delete
-from tryon.api.signing import __doc__ as SIGNING_DOC
+from tryon.webhooks import selectors
+from tryon.webhooks.services import (
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_signing_secret_get,
+    webhook_signing_secret_rotate,
+)
+from tryon.webhooks.signing import __doc__ as SIGNING_DOC
 
 
 class WebhookEndpointListApi(ScopedListApi):
@@ -66,3 +72,34 @@ class WebhookDeliveryListApi(ScopedListApi):
 
     def get_queryset(self):
         return selectors.webhook_delivery_list(merchant=self.merchant, endpoint_id=self.kwargs["id"])
+
+
+SIGNING_SECRET_DOC = (
+    "Deliveries to a `webhook_url` given with a request (the FASHN-compatible API) have no endpoint, and so no "
+    f"secret of their own: this merchant-wide secret signs them.\n\n{SIGNING_DOC}"
+)
+
+
+class WebhookSigningSecretApi(APIView):
+    @extend_schema(
+        responses=WebhookSigningSecretOutput,
+        summary="The secret that signs one-off deliveries",
+        description=SIGNING_SECRET_DOC,
+    )
+    def get(self, request):
+        secret = webhook_signing_secret_get(merchant=merchant_of(request))
+        return Response(WebhookSigningSecretOutput({"secret": secret}).data)
+
+
+class WebhookSigningSecretRotateApi(APIView):
+    throttle_scope = "write"
+
+    @extend_schema(
+        request=None,
+        responses=WebhookSigningSecretOutput,
+        summary="Replace the one-off signing secret",
+        description="Deliveries made from now on are signed with the new secret; the old one stops working.",
+    )
+    def post(self, request):
+        secret = webhook_signing_secret_rotate(merchant=merchant_of(request))
+        return Response(WebhookSigningSecretOutput({"secret": secret}).data)

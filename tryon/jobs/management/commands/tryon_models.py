@@ -1,10 +1,11 @@
 """Model weights by preset: what each needs and under which licence, download it, check it is intact."""
 
-import os
-
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
+
+from generation.sources import hub_offline
+from tryon.env import env_str
 
 ANNOTATORS = "annotators"  # not a preset: the body keypoint detector that finds the person in a model's photo
 
@@ -14,11 +15,13 @@ class Command(BaseCommand):
         "list: every preset with its weights, licence and whether they are on this machine, and the keypoint "
         "detector. pull PRESET: download its weights (needs internet) and write a manifest of their sha256; "
         f"pull {ANNOTATORS}: the body keypoint detector's weights. "
-        "verify PRESET: check the files against that manifest."
+        "verify PRESET: check the files against that manifest. "
+        "ensure PRESET: what `make run` does first: nothing if its weights are here, pull them if the Hugging "
+        "Face Hub answers, otherwise say how to get them."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("action", choices=("list", "pull", "verify"))
+        parser.add_argument("action", choices=("list", "pull", "verify", "ensure"))
         parser.add_argument("preset", nargs="?", help=f"a preset name (default: TRYON_PRESET), or {ANNOTATORS}")
 
     def handle(self, *args, action, preset=None, **options):
@@ -34,7 +37,7 @@ class Command(BaseCommand):
                 (self._pull_annotators if action == "pull" else self._verify_annotators)()
                 return
             chosen = get_preset(preset or settings.TRYON_PRESET)
-            (self._pull if action == "pull" else self._verify)(chosen)
+            {"pull": self._pull, "verify": self._verify, "ensure": self._ensure}[action](chosen)
         except EngineError as error:
             raise CommandError(str(error)) from None
 
@@ -61,15 +64,34 @@ class Command(BaseCommand):
             ensure_local_builds()
         else:
             hub = [weights for weights in weight_sources(preset) if weights.is_hub]
-            if hub and os.environ.get("HF_HUB_OFFLINE", "0") not in ("", "0"):
+            if hub and hub_offline():
                 raise CommandError(
-                    f"pull {preset.name}: cannot download with HF_HUB_OFFLINE={os.environ['HF_HUB_OFFLINE']}; run it "
+                    f"pull {preset.name}: cannot download with HF_HUB_OFFLINE={env_str('HF_HUB_OFFLINE')}; run it "
                     "on a machine with internet, then copy the Hugging Face cache here and run verify"
                 )
             for weights in hub:
                 self._download(weights)
         path = write_manifest(preset, progress=lambda names: tqdm(names, desc="sha256", unit="file"))
         self.stdout.write(self.style.SUCCESS(f"{preset.name}: weights are here; manifest written to {path}"))
+
+    def _ensure(self, preset) -> None:
+        """Weights here: nothing. Missing and the Hub answers: pull (resumable). Offline: say so, and go on."""
+        from tryon.firstrun import missing_message, offline_reason, weights_missing
+
+        missing = weights_missing(preset.name)
+        if not missing:
+            self.stdout.write(f"{preset.name}: weights are here")
+            return
+        if (offline := offline_reason()) is None:
+            self.stdout.write(f"{preset.name}: first run: downloading its weights (an interrupted download resumes)")
+            try:
+                self._pull(preset)
+                return
+            except CommandError as error:
+                offline = str(error)
+        # The shop still starts (with a banner saying the same): the newcomer sees a page, not a stack trace.
+        lines = [f"{preset.name}: cannot get its weights now: {offline}", *(f"  {line}" for line in missing)]
+        self.stderr.write(self.style.WARNING("\n".join([*lines, missing_message(preset.name)])))
 
     def _download(self, weights) -> None:
         from huggingface_hub import snapshot_download
@@ -112,10 +134,10 @@ class Command(BaseCommand):
         from generation.keypoints import ANNOTATORS_REPO, BODY_WEIGHTS, DETECTOR_LICENCE, detector_folder
 
         folder = detector_folder()
-        offline = os.environ.get("HF_HUB_OFFLINE", "0")
-        if offline not in ("", "0"):
+        if hub_offline():
             raise CommandError(
-                f"pull {ANNOTATORS}: cannot download {ANNOTATORS_REPO}/{BODY_WEIGHTS} with HF_HUB_OFFLINE={offline}; "
+                f"pull {ANNOTATORS}: cannot download {ANNOTATORS_REPO}/{BODY_WEIGHTS} with "
+                f"HF_HUB_OFFLINE={env_str('HF_HUB_OFFLINE')}; "
                 f"run it on a machine with internet, or copy {BODY_WEIGHTS} into {folder} "
                 "(or set TRYON_KEYPOINT_DETECTOR to the folder that holds it)"
             )

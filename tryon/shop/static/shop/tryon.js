@@ -9,11 +9,10 @@
 
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-  function explain(words, status, error) {
-    if (status === "cancelled") return words.cancelled;
-    const lower = (error || "").toLowerCase();
-    const hint = words.hints.find(([phrase]) => lower.includes(phrase));
-    return `${words.failed} ${hint ? hint[1] : words.generic}`;
+  // By the job's failure code, never its message: the message is the merchant's, in the admin.
+  function explain(words, status, failureCode) {
+    if (status === "cancelled" || failureCode === "cancelled") return words.cancelled;
+    return `${words.failed} ${words.hints[failureCode] || words.generic}`;
   }
 
   function panelOf(root) {
@@ -70,7 +69,7 @@
       show(status) {
         panel.hidden = false;
         if (status.status === "failed" || status.status === "cancelled") {
-          return this.fail(explain(words, status.status, status.error), true);
+          return this.fail(explain(words, status.status, status.failure_code), true);
         }
         progress.hidden = false;
         failure.hidden = true;

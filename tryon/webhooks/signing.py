@@ -6,8 +6,8 @@
 2. Compute HMAC-SHA256 with the endpoint's secret as key over `f"{t}.".encode() + raw_body`,
    the request body exactly as received (before any JSON parsing), as lowercase hex.
 3. Accept when it equals a `v1` value (compare in constant time) and `t` is within five minutes of
-   now; reject otherwise. Retries carry a fresh `t`; the event `id` in the body stays the same, so
-   receivers de-duplicate on it.
+   now; reject otherwise. Retries carry a fresh `t`; the event id (`id` in an event's body, and the
+   `Tryon-Event-Id` header on every delivery) stays the same, so receivers de-duplicate on it.
 
 `signature_verify` below is that recipe, in Python.
 """

@@ -1,0 +1,153 @@
+"""A try-on job as the outside world sees it: the storefront API answers it and webhooks send it, so both
+import it from here (the webhooks app uses jobs and catalog only, never the API). Links name the API's
+routes by URL name, which needs no import of it.
+"""
+
+import copy
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.db.models import prefetch_related_objects
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from prompts import MAX_SAMPLES
+from tryon.jobs.models import GeneratedImage, TryOnJob
+from tryon.media.signing import signed_url
+
+
+def absolute_url(context: dict, url: str) -> str:
+    """With a request, relative to it; without one (webhooks), relative to TRYON_PUBLIC_URL."""
+    if request := context.get("request"):
+        return request.build_absolute_uri(url)
+    return urljoin(settings.TRYON_PUBLIC_URL, url)
+
+
+@extend_schema_field(OpenApiTypes.URI)
+class FileUrlField(serializers.Field):
+    """An uploaded or generated file as an absolute, signed URL that expires; null when there is no file."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, file):
+        return absolute_url(self.context, signed_url(file)) if file else None
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance) or None
+
+
+class FidelityScoresOutput(serializers.Serializer):
+    colour_delta_e_median = serializers.FloatField(help_text="CIEDE2000 to the garment's colours; under ~3 is close.")
+    colour_delta_e_p90 = serializers.FloatField()
+    pattern_ssim = serializers.FloatField(help_text="Structural similarity to the warped garment, -1 to 1.")
+    edge_agreement = serializers.FloatField(help_text="0 to 1: prints and stripes run the same way.")
+    coverage = serializers.FloatField(help_text="0 to 1: share of the garment's region showing its colours.")
+    leakage = serializers.FloatField(help_text="0 to 1: garment colour spilling outside its region.")
+    pose_error = serializers.FloatField(allow_null=True, help_text="Null where no keypoint detector is installed.")
+    pose_note = serializers.CharField(allow_blank=True)
+
+
+class TryOnImageOutput(serializers.ModelSerializer):
+    url = FileUrlField(source="file")
+    scores = FidelityScoresOutput(allow_null=True, help_text="Fidelity to the garment; null where not measurable.")
+    quality_failures = serializers.ListField(
+        child=serializers.CharField(), help_text="Thresholds of the quality gate this image missed; [] when it passed."
+    )
+
+    class Meta:
+        model = GeneratedImage
+        fields = ["index", "url", "width", "height", "seed", "parameters", "scores", "quality_failures", "attempt"]
+        read_only_fields = fields
+        extra_kwargs = {"parameters": {"help_text": "AUTOMATIC1111-style infotext of this image."}}
+
+
+class TryOnStepsOutput(serializers.Serializer):
+    done = serializers.IntegerField(source="steps_done")
+    total = serializers.IntegerField(source="steps_total")
+
+
+class TryOnTimingsOutput(serializers.Serializer):
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    render_seconds = serializers.FloatField(allow_null=True)
+
+
+class TryOnLinksOutput(serializers.Serializer):
+    self = serializers.SerializerMethodField()
+    cancel = serializers.SerializerMethodField()
+
+    def get_self(self, job) -> str:
+        return absolute_url(self.context, reverse("api:tryon-detail", kwargs={"id": job.id}))
+
+    def get_cancel(self, job) -> str:
+        return absolute_url(self.context, reverse("api:tryon-cancel", kwargs={"id": job.id}))
+
+
+class TryOnOutput(serializers.ModelSerializer):
+    progress = serializers.FloatField(min_value=0, max_value=1, help_text="0 to 1; 1 once succeeded.")
+    steps = TryOnStepsOutput(source="*")
+    samples = serializers.IntegerField(
+        read_only=True, min_value=1, max_value=MAX_SAMPLES, help_text="Images this try-on renders."
+    )
+    images = TryOnImageOutput(many=True, read_only=True)
+    draft_url = FileUrlField(
+        source="draft",
+        allow_null=True,
+        help_text="The garments warped onto the person, ready at once; the images replace it when done.",
+    )
+    quality_retries = serializers.SerializerMethodField(help_text="Attempts past the first the quality gate asked for.")
+    parameters = serializers.SerializerMethodField(help_text="AUTOMATIC1111-style infotext of the first image.")
+    garment_ids = serializers.PrimaryKeyRelatedField(source="garments", many=True, read_only=True)
+    timings = TryOnTimingsOutput(source="*")
+    links = TryOnLinksOutput(source="*")
+    failure_code = serializers.ChoiceField(
+        choices=TryOnJob.FailureCode.choices,
+        allow_null=True,
+        help_text="Why a failed or cancelled try-on ended, for code to act on (null otherwise); `error` says it "
+        "in words.",
+    )
+
+    class Meta:
+        model = TryOnJob
+        fields = [
+            "id", "status", "progress", "steps", "cancel_requested", "failure_code", "error", "notice", "draft_url",
+            "images",
+            "quality_retries", "parameters",
+            "preset", "seed", "samples", "catalog_item_id", "garment_ids", "fashion_model_id", "pose_id", "scene_id",
+            "timings", "links",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_quality_retries(self, job) -> int:
+        return max(0, len(job.quality_attempts) - 1)
+
+    def get_parameters(self, job) -> str | None:
+        first = next(iter(job.images.all()), None)  # images come in index order (Meta.ordering)
+        return first.parameters if first else None
+
+    def to_representation(self, job):
+        data = super().to_representation(job)
+        data["progress"] = round(job.progress, 3)
+        data["failure_code"] = job.failure_code or None
+        return data
+
+
+def job_public_data(job: TryOnJob, *, request=None, new: bool = False) -> dict:
+    """A job as the storefront API shows it; webhooks send the same shape.
+
+    `new`: the caller created this job moments ago (the create request), so it has no images yet and none
+    are read. Only this answer is built so: a copy carries the empty images, and the caller's job keeps
+    reading its images when asked (a caller rendering in-process must see what it stored).
+    """
+    if new and "images" not in getattr(job, "_prefetched_objects_cache", {}):
+        job = copy.copy(job)
+        job._prefetched_objects_cache = {
+            **getattr(job, "_prefetched_objects_cache", {}),
+            "images": GeneratedImage.objects.none(),
+        }
+    prefetch_related_objects([job], "images", "garments")  # a no-op when the selector already did it
+    return TryOnOutput(job, context={"request": request}).data
