@@ -84,5 +84,5 @@ def _database_hit(window_key: str, ends: int) -> int:
         )
         hits = cursor.fetchone()[0]
     if hits == 1 and random.randrange(PRUNE_ONE_IN) == 0:  # a new window: now and then, drop expired ones
-        RateCounter.objects.filter(expires_at__lt=datetime.now(tz=UTC)).delete()
+        RateCounter.objects.filter(expires_at__lt=datetime.fromtimestamp(_now(), tz=UTC)).delete()  # counters' clock
     return hits
