@@ -33,9 +33,9 @@ from generation.prompt_encoding import prompt_embeddings
 from generation.rendering import (
     OnStep,
     RenderResult,
+    SamplerSteps,
     _controlnet_names,
     _denoise,
-    _ends_step,
     _tiled_above,
     check_inputs,
     render,
@@ -208,21 +208,16 @@ def _stack_arguments(each: list[dict]) -> dict:
 
 def _progress_each(callbacks: list[OnStep | None], indices: list[int], outcomes: list) -> callable:
     """A callback_on_step_end reporting each plan's steps to its own on_step; a raising one drops only its plan."""
-    done, total = 0, None
+    steps = SamplerSteps()
 
     def callback(pipeline, index: int, timestep, tensors: dict) -> dict:
-        nonlocal done, total
-        calls, order = pipeline.num_timesteps, pipeline.scheduler.order
-        if total is None:
-            total = sum(1 for i in range(calls) if _ends_step(i, calls, order))
-        if not _ends_step(index, calls, order):
+        if not steps.ended(pipeline, index):
             return {}
-        done += 1
         for on_step, plan_index in zip(callbacks, indices, strict=True):
             if on_step is None or outcomes[plan_index] is not None:
                 continue
             try:
-                on_step(done, total)
+                on_step(steps.done, steps.total)
             except Exception as error:  # a cancel, or its row gone: this plan ends here, the others go on
                 outcomes[plan_index] = error
         if all(outcomes[plan_index] is not None for plan_index in indices):

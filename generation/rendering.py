@@ -240,26 +240,39 @@ def _tiled_above(vae, longest_side: int):
         vae.use_tiling = before
 
 
+class SamplerSteps:
+    """Counts sampler steps, not model calls, from a pipeline's callback_on_step_end.
+
+    Second-order samplers (Heun, DPM2) call the model twice per step; a step counts where the pipeline's own
+    progress bar counts one: at every `order`-th call and at the last.
+    """
+
+    def __init__(self):
+        self.done, self.total = 0, None
+
+    def ended(self, pipeline, index: int) -> bool:
+        """Whether model call `index` ends a step (then `done` counts it)."""
+        calls, order = pipeline.num_timesteps, pipeline.scheduler.order
+        if self.total is None:
+            self.total = sum(1 for i in range(calls) if _ends_step(i, calls, order))
+        if not _ends_step(index, calls, order):
+            return False
+        self.done += 1
+        return True
+
+
 def _progress(on_step: OnStep | None, deadline: float | None, budget: float | None):
     """A callback_on_step_end that reports sampler steps, not model calls, and keeps the time budget."""
-    done = 0
-    total = None
+    steps = SamplerSteps()
 
     def callback(pipeline, index: int, timestep, tensors: dict) -> dict:
-        nonlocal done, total
-        # Second-order samplers (Heun, DPM2) call the model twice per step; count a step where
-        # the pipeline's own progress bar does: at every `order`-th call and at the last.
-        calls, order = pipeline.num_timesteps, pipeline.scheduler.order
-        if total is None:
-            total = sum(1 for i in range(calls) if _ends_step(i, calls, order))
-        if not _ends_step(index, calls, order):
+        if not steps.ended(pipeline, index):
             return {}
-        done += 1
         if on_step is not None:
-            on_step(done, total)
-        if deadline is not None and time.perf_counter() > deadline and done < total:
+            on_step(steps.done, steps.total)
+        if deadline is not None and time.perf_counter() > deadline and steps.done < steps.total:
             raise RenderTimedOut(
-                f"time_budget_s: the render took longer than {budget:g} s; stopped at step {done}/{total}"
+                f"time_budget_s: the render took longer than {budget:g} s; stopped at step {steps.done}/{steps.total}"
             )
         return {}
 
