@@ -58,7 +58,7 @@ class _EveryoneLeft(Exception):
 
 def batch_key(plan: GenerationPlan) -> tuple | None:
     """Plans with equal keys can share one pipeline call; None: this plan renders alone."""
-    if plan.samples != 1 or plan.garment_references or TAG.search(plan.prompt):
+    if plan.samples != 1 or plan.garment_references or plan.identity_references or TAG.search(plan.prompt):
         return None
     if plan.mode == "warp" and plan.strength == 0:
         return None

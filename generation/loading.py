@@ -40,6 +40,7 @@ class Stack:
     taesd: AutoencoderTiny | None
     device: str
     lock: threading.RLock = field(default_factory=threading.RLock)
+    identity: object = None  # generation.identity_conditioning.IdentityAdapter, once a plan has needed it
 
 
 def load_pipeline(preset_name: str):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from diffusers.models import MultiControlNetModel
 from PIL import Image
 
+from generation.identity_conditioning import adapter_arguments
 from generation.loading import Stack, controlnet
 from generation.pipeline_classes import build_pipeline, pipeline_class
 from generation.samplers import make_scheduler
@@ -40,9 +41,11 @@ class PipelineCall:
 def generate(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]) -> PipelineCall:
     # 1. ControlNets and their conditioning images at the plan's size
     model, control = _controlnets(plan, stack, images, image_argument="image")
-    # 2. The pipeline over the shared weights (a preview swaps in TAESD later: generation.preview)
+    # 2. A cast fashion model's face, where the preset has an identity adapter
+    adapter = adapter_arguments(plan, stack, [], images)
+    # 3. The pipeline over the shared weights (a preview swaps in TAESD later: generation.preview)
     pipeline = _pipeline(plan, stack, model)
-    return PipelineCall(pipeline, {"width": plan.width, "height": plan.height, **control})
+    return PipelineCall(pipeline, {"width": plan.width, "height": plan.height, **control, **adapter})
 
 
 def tryon(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]) -> PipelineCall:
@@ -51,9 +54,9 @@ def tryon(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image])
     mask = plan.inpaint_mask.mask_image(plan.width, plan.height)
     # 2. ControlNets: the pose keeps the body where the photo has it
     model, control = _controlnets(plan, stack, images, image_argument="control_image")
-    # 3. The garments' photos for the IP-Adapter: one adapter, all of them at once
+    # 3. The garments' photos for the IP-Adapter: one adapter, all of them at once (and a cast model's face)
     garments = [images[ref.sha256].convert("RGB") for ref in plan.garment_references]
-    adapter = {"ip_adapter_image": [garments]} if garments else {}
+    adapter = adapter_arguments(plan, stack, garments, images)
     # 4. The inpainting pipeline over the shared weights
     pipeline = _pipeline(plan, stack, model)
     # One photo and mask per sample: diffusers encodes a single one with the first sample's generator
@@ -81,7 +84,7 @@ def refine(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]
     model, control = _controlnets(plan, stack, images, image_argument="control_image")
     # 3. The img2img pipeline over the shared weights
     pipeline = _pipeline(plan, stack, model)
-    arguments = {"image": photo, "strength": plan.strength, **control}
+    arguments = {"image": photo, "strength": plan.strength, **control, **adapter_arguments(plan, stack, [], images)}
     if plan.mask is None:
         return PipelineCall(pipeline, _with_size(pipeline, plan, arguments))
     # 4. A drawn mask: outside it the image stays as it was, as A1111 pastes the original back over an inpaint
@@ -104,7 +107,7 @@ def warp(plan: GenerationPlan, stack: Stack, images: Mapping[str, Image.Image]) 
     model, control = _controlnets(plan, stack, images, image_argument="control_image")
     # 3. The garments' cut-outs on white for the IP-Adapter, where the preset has one
     references = [_on_white(images[ref.sha256]) for ref in plan.garment_references]
-    adapter = {"ip_adapter_image": [references]} if references else {}
+    adapter = adapter_arguments(plan, stack, references, images)
     # 4. The inpainting pipeline over the shared weights; one draft and mask per sample (see tryon)
     pipeline = _pipeline(plan, stack, model)
     arguments = {

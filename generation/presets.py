@@ -46,6 +46,14 @@ class Preset:
     ip_adapter_weight: str = ""  # its weight file, e.g. models/ip-adapter_sd15.safetensors
     ip_adapter_encoder: str = ""  # its CLIP image encoder's folder, e.g. models/image_encoder
     ip_adapter_scale: float = 0.7
+    # A cast fashion model's face kept across renders (generation.identity_conditioning): IP-Adapter Plus Face in
+    # h94/IP-Adapter's layout, loaded on the first plan with identity_references. Its image encoder must be the
+    # garment IP-Adapter's where the preset has both (ViT-H for both here). "" for none: identity is then kept
+    # by the fashion model's words and seed only, and the infotext says "Identity: prompt+seed".
+    identity_adapter: str = ""
+    identity_adapter_weight: str = ""  # e.g. models/ip-adapter-plus-face_sd15.safetensors
+    identity_adapter_encoder: str = ""  # e.g. models/image_encoder (OpenCLIP ViT-H)
+    identity_adapter_scale: float = 0.6  # strong enough for the face, weak enough to leave pose and garments
     lora: str = ""  # a LoRA fused into the weights at load (LCM-LoRA for few-step presets)
     lora_weight: str = ""  # its weight file when `lora` is a Hub id or folder
     lora_scale: float = 1.0
@@ -93,12 +101,29 @@ SD15_IP_ADAPTER = {
     "ip_adapter_encoder": "models/image_encoder",
 }
 
+# IP-Adapter Plus Face: the portrait's CLIP ViT-H patch features through a resampler, 16 tokens
+SD15_IDENTITY = {
+    "identity_adapter": "h94/IP-Adapter",
+    "identity_adapter_weight": "models/ip-adapter-plus-face_sd15.safetensors",
+    "identity_adapter_encoder": "models/image_encoder",
+}
+SDXL_IDENTITY = {
+    "identity_adapter": "h94/IP-Adapter",
+    "identity_adapter_weight": "sdxl_models/ip-adapter-plus-face_sdxl_vit-h.safetensors",
+    "identity_adapter_encoder": "models/image_encoder",  # the ViT-H one: "vit-h" in the weight's name
+}
+TINY_IDENTITY = SD15_IDENTITY | {"identity_adapter": "{models_dir}/tiny-identity"}
+IDENTITY_LICENCE = "IP-Adapter Plus Face (h94/IP-Adapter) and its OpenCLIP ViT-H image encoder: Apache-2.0."
+
 TINY = Preset(
     name="tiny",
     description="Random weights in the SD1.5 architecture, built on first use: for tests and offline trials.",
     base="{models_dir}/tiny/base",
     openpose="{models_dir}/tiny/controlnet-openpose",
     canny="{models_dir}/tiny-extras/controlnet-canny",
+    # As sd15 has: a random Plus Face adapter (generation.tiny_identity), loaded only by a cast model's plan, so
+    # tiny-tryon's stage-1 person of a cast model takes the product's path; plain renders never touch it.
+    **TINY_IDENTITY,
     licence=TINY_LICENCE,
     **TINY_SIZE,
     steps=4,
@@ -131,6 +156,8 @@ TINY_TRYON = Preset(
     base="{models_dir}/tiny-extras/inpaint",
     openpose=TINY.openpose,
     **SD15_IP_ADAPTER | {"ip_adapter": "{models_dir}/tiny-extras/ip-adapter"},
+    # A random Plus Face adapter beside the garment one (generation.tiny_identity): both at once, as on sd15
+    **TINY_IDENTITY,
     licence=TINY_LICENCE,
     **TINY_SIZE,
     steps=4,
@@ -164,7 +191,8 @@ SD15 = Preset(
     base_env="TRYON_SD15_BASE",
     **SD15_CONTROLNETS,
     **SD15_TAESD,
-    licence=f"{SD15_LICENCE} {TAESD_LICENCE}",
+    **SD15_IDENTITY,
+    licence=f"{SD15_LICENCE} {TAESD_LICENCE} {IDENTITY_LICENCE}",
     **SD15_SIZE,
     steps=25,
     guidance_scale=7.0,
@@ -180,7 +208,8 @@ SD15_FAST = Preset(
     lora="latent-consistency/lcm-lora-sdv1-5",
     lora_weight="pytorch_lora_weights.safetensors",
     **SD15_TAESD,
-    licence=f"{SD15_LICENCE} LCM-LoRA: OpenRAIL++-M. {TAESD_LICENCE}",
+    **SD15_IDENTITY,
+    licence=f"{SD15_LICENCE} LCM-LoRA: OpenRAIL++-M. {TAESD_LICENCE} {IDENTITY_LICENCE}",
     **SD15_SIZE,
     steps=4,
     guidance_scale=1.0,
@@ -196,8 +225,10 @@ SD15_TRYON = Preset(
     openpose=SD15_CONTROLNETS["openpose"],
     openpose_env="TRYON_SD15_OPENPOSE",
     **SD15_IP_ADAPTER,
+    **SD15_IDENTITY,
     **SD15_TAESD,
-    licence=f"{SD15_LICENCE} IP-Adapter (h94/IP-Adapter) and its OpenCLIP ViT-H image encoder: Apache-2.0. "
+    licence=f"{SD15_LICENCE} IP-Adapter and IP-Adapter Plus Face (h94/IP-Adapter) and their OpenCLIP ViT-H image "
+    "encoder: Apache-2.0. "
     f"{TAESD_LICENCE}",
     **SD15_SIZE,
     steps=25,
@@ -216,9 +247,11 @@ SDXL = Preset(
     openpose_env="TRYON_SDXL_OPENPOSE",
     canny="diffusers/controlnet-canny-sdxl-1.0",
     taesd="madebyollin/taesdxl",
+    **SDXL_IDENTITY,
     licence=(
         "SDXL base 1.0: CreativeML Open RAIL++-M (use restrictions passed on to users; no safety checker). "
-        f"xinsir OpenPose SDXL ControlNet: Apache-2.0. diffusers Canny SDXL ControlNet: OpenRAIL++. {TAESD_LICENCE}"
+        f"xinsir OpenPose SDXL ControlNet: Apache-2.0. diffusers Canny SDXL ControlNet: OpenRAIL++. {TAESD_LICENCE} "
+        f"{IDENTITY_LICENCE}"
     ),
     width=832,
     height=1216,
@@ -238,7 +271,8 @@ SD15_HYPER = Preset(
     lora="ByteDance/Hyper-SD",
     lora_weight="Hyper-SD15-2steps-lora.safetensors",
     **SD15_TAESD,
-    licence=f"{SD15_LICENCE} Hyper-SD LoRA (ByteDance/Hyper-SD): OpenRAIL++-M. {TAESD_LICENCE}",
+    **SD15_IDENTITY,
+    licence=f"{SD15_LICENCE} Hyper-SD LoRA (ByteDance/Hyper-SD): OpenRAIL++-M. {TAESD_LICENCE} {IDENTITY_LICENCE}",
     **SD15_SIZE,
     steps=2,
     guidance_scale=1.0,

@@ -28,6 +28,7 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 TEXT = (
     "description", "base", "openpose", "licence", "sampler", "revision", "family", "base_config", "canny",
     "ip_adapter", "ip_adapter_weight", "ip_adapter_encoder", "lora", "lora_weight", "taesd",
+    "identity_adapter", "identity_adapter_weight", "identity_adapter_encoder",
 )  # fmt: skip
 REQUIRED = ("base", "openpose", "licence", "width", "height", "steps", "guidance_scale", "sampler")
 _CACHE: dict[tuple, dict[str, Preset]] = {}
@@ -87,7 +88,7 @@ def _presets(data) -> dict[str, Preset]:
 def _preset(name: str, table: dict, known: dict[str, Preset]) -> Preset:
     field = f"presets.{name}"
     allowed = {*TEXT, "based_on", "width", "height", "steps", "guidance_scale", "modes"}
-    allowed |= {"ip_adapter_scale", "lora_scale", "commercial_use"}
+    allowed |= {"ip_adapter_scale", "identity_adapter_scale", "lora_scale", "commercial_use"}
     unknown = sorted(set(table) - allowed)
     if unknown:
         raise EngineError(f"{field}.{unknown[0]}: unknown key; a preset may set {', '.join(sorted(allowed))}")
@@ -115,6 +116,9 @@ def _preset(name: str, table: dict, known: dict[str, Preset]) -> Preset:
     for key in ("ip_adapter_weight", "ip_adapter_encoder"):
         if preset.ip_adapter and not getattr(preset, key):
             raise EngineError(f"{field}.{key}: required with ip_adapter (see h94/IP-Adapter's layout)")
+    for key in ("identity_adapter_weight", "identity_adapter_encoder"):
+        if preset.identity_adapter and not getattr(preset, key):
+            raise EngineError(f"{field}.{key}: required with identity_adapter (see h94/IP-Adapter's layout)")
     return preset
 
 
@@ -137,7 +141,7 @@ def _checked(field: str, key: str, value):
         if not _integer(value) or not 1 <= value <= 150:
             raise EngineError(f"{field}: {value!r} must be an integer from 1 to 150")
         return value
-    if key in ("guidance_scale", "ip_adapter_scale", "lora_scale"):
+    if key in ("guidance_scale", "ip_adapter_scale", "identity_adapter_scale", "lora_scale"):
         top = 30 if key == "guidance_scale" else 2
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= top:
             raise EngineError(f"{field}: {value!r} must be a number from 0 to {top}")

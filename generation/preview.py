@@ -29,6 +29,7 @@ from diffusers.models import MultiControlNetModel
 from diffusers.utils import BaseOutput
 
 from generation.deepcache import DeepCache
+from generation.identity_conditioning import identity_active
 
 logger = logging.getLogger(__name__)
 CPU_FLAGS = Path("/proc/cpuinfo")
@@ -88,9 +89,11 @@ def preview_call(call, stack, *, steps: int, loras: list, levers: PreviewLevers 
                        stack.preset.name, stack.preset.taesd)  # fmt: skip
     used.append(f"{steps} steps")
     # 2. bf16 copies of the UNet and ControlNets where the CPU computes bf16; a plan's own LoRAs are applied
-    #    to the shared fp32 UNet only, so a plan with <lora:...> tags keeps it
+    #    to the shared fp32 UNet only, so a plan with <lora:...> tags keeps it; so does a plan of a cast fashion
+    #    model, whose face adapter is switched on the shared UNet only (generation.identity_conditioning)
     wanted = native_bf16() if levers.bf16 is None else levers.bf16
-    if wanted and stack.device == "cpu" and not loras and pipeline.unet.dtype == torch.float32:
+    kept = loras or identity_active(stack)
+    if wanted and stack.device == "cpu" and not kept and pipeline.unet.dtype == torch.float32:
         layout = torch.channels_last if levers.channels_last else torch.contiguous_format
         pipeline.unet = bf16_copy(pipeline.unet, layout)
         if controlnet is not None:

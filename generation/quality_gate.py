@@ -10,7 +10,11 @@ from dataclasses import dataclass
 from generation.scoring import FidelityScores, ScoringError, finite_number, known_fields
 
 FAILURE_WEIGHT = 10.0  # a failed threshold outweighs any sum of margins: fewer failures always rank higher
-RANGES = {"max_delta_e_median": (0, 100), "min_pattern_ssim": (-1, 1)}  # the rest are shares, 0 to 1
+RANGES = {
+    "max_delta_e_median": (0, 100),
+    "min_pattern_ssim": (-1, 1),
+    "min_identity_similarity": (-1, 1),
+}  # the rest are shares, 0 to 1
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,10 @@ class QualityThresholds:
     min_coverage: float = 0.7  # share of the mask that shows garment colour
     max_leakage: float = 0.15  # garment colour outside the mask, over the mask's area
     max_pose_error: float = 0.1  # of the person's size; only checked when a detector measured it
+    # Cosine of the face's and the cast model's portrait's CLIP embeddings (generation.identity); only checked for
+    # a cast fashion model on a preset with an image encoder, and only where a retry re-renders the face (not a
+    # warp onto a cached stage-1 person: identity=False below). A random-weight preset's gate is off anyway.
+    min_identity_similarity: float = 0.5
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
@@ -43,8 +51,8 @@ class QualityThresholds:
         return cls(**data)
 
 
-def _checks(scores: FidelityScores, thresholds: QualityThresholds):
-    """(criterion, value, limit, "max" | "min") for each criterion that was measured."""
+def _checks(scores: FidelityScores, thresholds: QualityThresholds, identity: bool):
+    """(criterion, value, limit, "max" | "min") for each criterion that was measured (and judged)."""
     yield "colour ΔE median", scores.colour_delta_e_median, thresholds.max_delta_e_median, "max"
     yield "pattern SSIM", scores.pattern_ssim, thresholds.min_pattern_ssim, "min"
     yield "edge agreement", scores.edge_agreement, thresholds.min_edge_agreement, "min"
@@ -52,28 +60,34 @@ def _checks(scores: FidelityScores, thresholds: QualityThresholds):
     yield "leakage", scores.leakage, thresholds.max_leakage, "max"
     if scores.pose_error is not None:
         yield "pose error", scores.pose_error, thresholds.max_pose_error, "max"
+    if identity and scores.identity_similarity is not None:
+        yield "identity similarity", scores.identity_similarity, thresholds.min_identity_similarity, "min"
 
 
 def _fails(value: float, limit: float, kind: str) -> bool:
     return value > limit if kind == "max" else value < limit
 
 
-def gate_failures(scores: FidelityScores, thresholds: QualityThresholds) -> list[str]:
-    """Why the render fails the gate, one reason per criterion; [] means it passes."""
+def gate_failures(scores: FidelityScores, thresholds: QualityThresholds, *, identity: bool = True) -> list[str]:
+    """Why the render fails the gate, one reason per criterion; [] means it passes.
+
+    `identity=False`: the face score is stored but not judged, where another seed would not change the face.
+    """
     return [
         f"{name} {value:.2f} is {'above the maximum' if kind == 'max' else 'below the minimum'} {limit:g}"
-        for name, value, limit, kind in _checks(scores, thresholds)
+        for name, value, limit, kind in _checks(scores, thresholds, identity)
         if _fails(value, limit, kind)
     ]
 
 
-def score_rank(scores: FidelityScores, thresholds: QualityThresholds) -> float:
+def score_rank(scores: FidelityScores, thresholds: QualityThresholds, *, identity: bool = True) -> float:
     """Higher is better: fewest failed criteria first, then the largest summed headroom past each threshold.
 
     Headroom is normalised per criterion (each within -1..1), so no single score swamps the others.
+    `identity=False` leaves the face score out, as gate_failures does.
     """
     total = 0.0
-    for _name, value, limit, kind in _checks(scores, thresholds):
+    for _name, value, limit, kind in _checks(scores, thresholds, identity):
         if kind == "max":
             margin = (limit - value) / limit if limit > 0 else -value
         else:

@@ -11,6 +11,7 @@ import torch
 from PIL import Image
 
 from generation.errors import EngineError, OutOfMemory, RenderTimedOut
+from generation.identity_conditioning import identity_label
 from generation.infotext import format_parameters, with_fields
 from generation.loading import Stack, load_stack
 from generation.loras import TAG, applied_loras, lora_tags, strip_lora_tags
@@ -110,6 +111,8 @@ def render(
     infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(len(made))]
     if levers:
         infotexts = [with_fields(infotext, {"Preview": ", ".join(levers)}) for infotext in infotexts]
+    if identity := identity_label(preset, plan):  # how the cast fashion model's face was kept
+        infotexts = [with_fields(infotext, {"Identity": identity}) for infotext in infotexts]
     return RenderResult(images=made, infotexts=infotexts, seconds=time.perf_counter() - started, garment=call.garment)
 
 
@@ -121,6 +124,8 @@ def _draft_only(plan: GenerationPlan, preset: Preset, images: Mapping[str, Image
     draft = plan_draft(plan, images)
     names = _controlnet_names(preset)
     infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(plan.samples)]
+    if identity := identity_label(preset, plan):
+        infotexts = [with_fields(infotext, {"Identity": identity}) for infotext in infotexts]
     return RenderResult(
         images=[draft.image.copy() for _ in range(plan.samples)],
         infotexts=infotexts,
@@ -188,6 +193,7 @@ def _check_units(plan: GenerationPlan, preset: Preset) -> None:
 def _check_images(plan: GenerationPlan, images: Mapping | None) -> None:
     needed = [("init_image", plan.init_image), ("mask", plan.mask)]
     needed += [(f"garment_references[{i}]", ref) for i, ref in enumerate(plan.garment_references)]
+    needed += [(f"identity_references[{i}]", ref) for i, ref in enumerate(plan.identity_references)]
     needed += [(f"controlnet_units[{i}].image", unit.image) for i, unit in enumerate(plan.controlnet_units)]
     needed += [(f"garment_layers[{i}].cutout", layer.cutout) for i, layer in enumerate(plan.garment_layers)]
     for field, ref in needed:

@@ -50,6 +50,10 @@ class FidelityScores:
     leakage: float  # 0..1, garment-coloured pixels in a band outside the mask, over the mask's area
     pose_error: float | None  # mean keypoint distance over the requested person's size; None when not measured
     pose_note: str = ""  # why pose_error is None
+    # A cast fashion model's face against its portrait (generation.identity), -1..1; None: not a cast model, or
+    # not measured (identity_note says why). Stored beside the garment's scores; older ones have neither.
+    identity_similarity: float | None = None
+    identity_note: str = ""
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -58,7 +62,7 @@ class FidelityScores:
     def from_dict(cls, data) -> "FidelityScores":
         names = known_fields(cls, data, "scores")
         values = {}
-        for name in names[:-2]:
+        for name in names[: names.index("pose_error")]:
             if name not in data:
                 raise ScoringError(f"scores.{name}: missing")
             values[name] = finite_number(f"scores.{name}", data[name])
@@ -67,15 +71,23 @@ class FidelityScores:
         note = data.get("pose_note", "")
         if not isinstance(note, str):
             raise ScoringError(f"scores.pose_note: expected text, got {type(note).__name__}")
-        return cls(**values, pose_note=note)
+        identity = data.get("identity_similarity")
+        values["identity_similarity"] = (
+            None if identity is None else finite_number("scores.identity_similarity", identity)
+        )
+        identity_note = data.get("identity_note", "")
+        if not isinstance(identity_note, str):
+            raise ScoringError(f"scores.identity_note: expected text, got {type(identity_note).__name__}")
+        return cls(**values, pose_note=note, identity_note=identity_note)
 
     def infotext(self) -> str:
         """One line for the PNG's A1111 parameters: what a reviewer needs at a glance."""
         pose = "n/a" if self.pose_error is None else f"{self.pose_error:.2f}"
+        identity = "" if self.identity_similarity is None else f", identity {self.identity_similarity:.2f}"
         return (
             f"Fidelity: dE {self.colour_delta_e_median:.1f}/{self.colour_delta_e_p90:.1f}, "
             f"SSIM {self.pattern_ssim:.2f}, edges {self.edge_agreement:.2f}, coverage {self.coverage:.2f}, "
-            f"leak {self.leakage:.2f}, pose {pose}"
+            f"leak {self.leakage:.2f}, pose {pose}{identity}"
         )
 
 

@@ -99,6 +99,13 @@ def weight_sources(preset: Preset, *, use_env: bool = True) -> list[WeightSource
         encoder = preset.ip_adapter_encoder
         files = (preset.ip_adapter_weight, f"{encoder}/config.json", f"{encoder}/model.safetensors")
         found.append(_source("IP-Adapter", resolve(preset.ip_adapter), preset.ip_adapter_weight, files))
+    if preset.identity_adapter:
+        # Optional: loaded by the first plan of a cast fashion model (generation.identity_conditioning); pulled with
+        # the preset all the same
+        encoder = preset.identity_adapter_encoder
+        files = (preset.identity_adapter_weight, f"{encoder}/config.json", f"{encoder}/model.safetensors")
+        weight = preset.identity_adapter_weight
+        found.append(_source("identity IP-Adapter", resolve(preset.identity_adapter), weight, files, optional=True))
     if preset.lora:
         found.append(_source("fused LoRA", resolve(preset.lora), preset.lora_weight, (preset.lora_weight,)))
     if preset.taesd:

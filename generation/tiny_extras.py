@@ -38,12 +38,16 @@ LORA_TARGETS = ("to_q", "to_k", "to_v", "to_out.0")
 def ensure_local_builds(models_dir: Path | None = None) -> Path:
     """Build every tiny stack under `models_dir` unless it is there, with its manifests; return models_dir."""
     from generation.manifest import manifest_path, write_manifest
+    from generation.tiny_identity import IDENTITY_MARKERS, build_tiny_identity
     from generation.tiny_sdxl import SDXL_MARKERS, build_tiny_sdxl
 
     root = Path(models_dir) if models_dir is not None else default_models_dir()
     tiny = ensure_tiny_preset(root)
     build_once(root, "tiny-extras", lambda staging: _build_extras(tiny, staging), EXTRAS_MARKERS)
     build_once(root, "tiny-sdxl", build_tiny_sdxl, SDXL_MARKERS)
+    build_once(
+        root, "tiny-identity", lambda staging: build_tiny_identity(root / "tiny-extras", staging), IDENTITY_MARKERS
+    )
     for preset in PRESETS.values():
         if preset.built_locally and not manifest_path(preset.name, root).is_file():
             write_manifest(preset, root)

@@ -17,6 +17,7 @@ HAIR_LIMIT = 60
 POSE_NAME_LIMIT = 60
 SCENE_LIMIT = 300
 LOCATION_LIMIT = 120
+IDENTITY_LIMIT = 160  # a cast fashion model's fixed words: said in every render of it, so kept short
 
 _HAIR_WORDS = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, templates.HAIR_WORDS)) + r")(?![\w-])")
 # Scene text that already says how it is lit: the style's default light would contradict it.
@@ -35,6 +36,7 @@ def prompt(
     picked = [w for w in worn if w.name]  # the merchant's garments, not the fillers
     opening = [
         f"{templates.FRAMINGS[shot][0]} {chosen.photograph} of {_subject(fashion_model)}",
+        outfit.text("fashion_model.identity_prompt", fashion_model.identity_prompt, IDENTITY_LIMIT),
         f"wearing {outfit.outfit_sentence(worn)}",
         outfit.text("pose.name", pose.name, POSE_NAME_LIMIT),
         templates.VIEWS[view(pose.keypoints)],
@@ -74,7 +76,21 @@ def _subject(fashion_model: FashionModelPick) -> str:
         hair = f"{hair} hair"
     features = [templates.SKINS[fashion_model.skin_tone], hair, templates.EXPRESSIONS.get(fashion_model.expression)]
     said = outfit.join_and([feature for feature in features if feature])
-    return f"{outfit.with_article(templates.BODIES[fashion_model.body_type])} {noun} {age} with {said}"
+    build = templates.BODIES[fashion_model.body_type]
+    stature = _stature(fashion_model)
+    if stature and stature != build:  # "a petite petite woman" says nothing twice
+        build = f"{stature} {build}"
+    return f"{outfit.with_article(build)} {noun} {age} with {said}"
+
+
+def _stature(fashion_model: FashionModelPick) -> str:
+    """ "petite" or "tall" for a height well off the usual for the presentation, else nothing."""
+    if fashion_model.height_cm is None:
+        return ""
+    short, tall = templates.STATURES[fashion_model.gender_presentation]
+    if fashion_model.height_cm <= short:
+        return "petite"
+    return "tall" if fashion_model.height_cm >= tall else ""
 
 
 def _scene(scene: ScenePick, style: str) -> list[str]:

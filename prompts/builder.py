@@ -62,6 +62,9 @@ def build_plan(
     plain base clothes (`person_preset`, `person_seed`: the same for every garment, so it is rendered once).
     `garment_references`: warp: give the cut-outs to the preset's IP-Adapter (tryon always gives the photos).
     `preview`: a shopper is waiting: the engine's faster preview path, for the stage-1 person too.
+    A cast fashion model (fashion_model.identity) keeps its person: the plan that renders the person (generate,
+    or warp's stage 1) carries its portrait as identity_references and its words, and the stage-1 person starts
+    from its identity_seed unless `person_seed` is given, the same for every garment, pose and scene.
     """
     picked = _check_inputs(garments, fashion_model, pose, scene)
     if style not in STYLES:
@@ -95,10 +98,11 @@ def build_plan(
                 steps=steps,
                 guidance_scale=guidance_scale,
                 sampler=sampler,
-                seed=seed if person_seed is None else person_seed,
+                seed=_person_seed(fashion_model, person_seed, seed),
                 preset=person_preset or preset,
                 controlnet_units=units[:1],
                 preview=preview,
+                identity_references=_identity(fashion_model),
             )
         tryon = _warp(garments_in_order, fashion_model, pose, person_plan, strength)
         units = (ControlNetUnit(kind="openpose", keypoints=tryon["person_keypoints"], scale=1.0), *units[1:])
@@ -118,6 +122,8 @@ def build_plan(
         mode=mode,
         samples=samples,
         preview=preview,
+        # The person is painted here only in generate mode; warp's stage 1 and try-on's photo hold the face.
+        identity_references=_identity(fashion_model) if mode == "generate" else (),
         **tryon,
     )
 
@@ -154,6 +160,17 @@ def _check_inputs(garments, fashion_model, pose, scene) -> list[tuple[str, Garme
         if not isinstance(value, kind):
             raise PickError(f"{field}: expected a {kind.__name__}, got {type(value).__name__}")
     return picked
+
+
+def _identity(fashion_model: FashionModelPick) -> tuple:
+    return (fashion_model.identity,) if fashion_model.identity is not None else ()
+
+
+def _person_seed(fashion_model: FashionModelPick, person_seed: int | None, seed: int) -> int:
+    """The stage-1 person's seed: the caller's, else the cast model's own (its seed family), else the plan's."""
+    if person_seed is not None:
+        return person_seed
+    return fashion_model.identity_seed if fashion_model.identity_seed is not None else seed
 
 
 def _in_layering_order(garments: list[GarmentPick]) -> list[GarmentPick]:

@@ -31,6 +31,7 @@ __all__ = ["FashionModelPick", "GarmentPick", "Keypoint", "PickError", "PosePick
 
 # (x, y, visible): x and y normalised to 0..1 of the image.
 Keypoint = tuple[float, float, bool]
+MIN_HEIGHT_CM, MAX_HEIGHT_CM = 50, 250
 
 
 def _check_choice(field: str, value, choices: Sequence[str], *, blank: bool) -> None:
@@ -92,6 +93,13 @@ class FashionModelPick:
     photo: ImageRef | None = None  # a photo of the fashion model: what try-on mode paints the garments onto
     # Where the body is in the photo (detected or set by the merchant), on the pose canvas; None: unknown
     photo_keypoints: tuple[Keypoint, ...] | None = None
+    # A cast fashion model's identity: every render of it conditions on its portrait (IP-Adapter face where the
+    # preset has one), says its fixed words (untrusted text: the builder cleans and caps it) and starts the person
+    # from the same seed, so the same person appears across garments, poses and scenes.
+    identity: ImageRef | None = None
+    identity_prompt: str = ""
+    identity_seed: int | None = None
+    height_cm: int | None = None
 
     def __post_init__(self):
         for name, choices in (
@@ -103,6 +111,15 @@ class FashionModelPick:
             _check_choice(f"fashion_model.{name}", getattr(self, name), choices, blank=False)
         _check_choice("fashion_model.expression", self.expression, EXPRESSIONS, blank=True)
         _check_image("fashion_model.photo", self.photo)
+        _check_image("fashion_model.identity", self.identity)
+        if not isinstance(self.identity_prompt, str):
+            raise PickError(f"fashion_model.identity_prompt: expected text, got {type(self.identity_prompt).__name__}")
+        for name, low, high in (("identity_seed", 0, 2**32 - 1), ("height_cm", MIN_HEIGHT_CM, MAX_HEIGHT_CM)):
+            value = getattr(self, name)
+            if value is not None and not (
+                isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+            ):
+                raise PickError(f"fashion_model.{name}: {value!r} must be an integer from {low} to {high}")
         if self.photo_keypoints is not None:
             object.__setattr__(
                 self, "photo_keypoints", _keypoints("fashion_model.photo_keypoints", self.photo_keypoints)

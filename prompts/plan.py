@@ -12,6 +12,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from prompts.errors import PlanError
 from prompts.hems import needed_keypoints
@@ -44,6 +45,7 @@ LATER_FIELD_DEFAULTS = {
     "mask_dilation": 0.02,
     "mask": None,
     "preview": False,
+    "identity_references": [],
 }
 # The same for ControlNet unit fields, inside each unit
 LATER_UNIT_DEFAULTS = {"preprocessed": False}
@@ -64,6 +66,15 @@ def _keypoints(field: str, points) -> tuple[Keypoint, ...]:
         return tuple((float(x), float(y), bool(visible)) for x, y, visible in points)
     except (TypeError, ValueError):
         raise PlanError(f"{field}: expected (x, y, visible) points") from None
+
+
+def _references(field: str, references) -> tuple[ImageRef, ...]:
+    if isinstance(references, str | Mapping) or not isinstance(references, list | tuple):
+        raise PlanError(f"{field}: expected a sequence of ImageRef, got {type(references).__name__}")
+    references = tuple(ImageRef.from_value(f"{field}[{i}]", ref) for i, ref in enumerate(references))
+    if None in references:
+        raise PlanError(f"{field}[{references.index(None)}]: expected an ImageRef, got NoneType")
+    return references
 
 
 @dataclass(frozen=True)
@@ -242,6 +253,9 @@ class GenerationPlan:
     # A shopper is waiting: render on the engine's preview path (TAESD, DeepCache, ...; generation.preview).
     # Catalog renders leave it False and keep full quality; the two are different images, fingerprints too.
     preview: bool = False
+    # Images of the person whose identity the render keeps (a cast fashion model's portrait): the preset's face
+    # IP-Adapter conditions on them where it has one (generation.identity_conditioning), else prompt and seed only.
+    identity_references: tuple[ImageRef, ...] = ()
 
     def __post_init__(self):
         for name in ("prompt", "negative_prompt", "sampler", "preset"):
@@ -274,13 +288,8 @@ class GenerationPlan:
     def _check_images(self) -> None:
         if self.mode not in PLAN_MODES:
             raise PlanError(f"mode: {self.mode!r} is not one of {', '.join(PLAN_MODES)}")
-        references = self.garment_references
-        if isinstance(references, str | Mapping) or not isinstance(references, list | tuple):
-            raise PlanError(f"garment_references: expected a sequence of ImageRef, got {type(references).__name__}")
-        references = tuple(ImageRef.from_value(f"garment_references[{i}]", ref) for i, ref in enumerate(references))
-        if None in references:
-            raise PlanError(f"garment_references[{references.index(None)}]: expected an ImageRef, got NoneType")
-        object.__setattr__(self, "garment_references", references)
+        for name in ("garment_references", "identity_references"):
+            object.__setattr__(self, name, _references(name, getattr(self, name)))
         object.__setattr__(self, "init_image", ImageRef.from_value("init_image", self.init_image))
         object.__setattr__(self, "mask", ImageRef.from_value("mask", self.mask))
         if self.mask is not None and self.mode != "refine":
@@ -358,6 +367,7 @@ class GenerationPlan:
             self.init_image,
             self.mask,
             *self.garment_references,
+            *self.identity_references,
             *(unit.image for unit in self.controlnet_units),
             *(layer.cutout for layer in self.garment_layers),
         ]
@@ -389,7 +399,7 @@ class GenerationPlan:
     def from_json(cls, text: str) -> "GenerationPlan":
         return cls.from_dict(json.loads(text))
 
-    @property
+    @cached_property  # a frozen plan's: asked for several times per submission (cache keys, the person, the row)
     def fingerprint(self) -> str:
         """sha256 of the canonical JSON: equal exactly when the rendered image would be equal.
 
@@ -410,6 +420,8 @@ class GenerationPlan:
 
 def _plain(value, *, names: bool):
     """`value` as JSON-ready dicts and lists; ImageRef names left out unless `names`."""
+    if value is None or type(value) in (str, int, float, bool):  # most of a plan's leaves: answered first, cheaply
+        return value
     if isinstance(value, ImageRef):
         return {"name": value.name, "sha256": value.sha256} if names else {"sha256": value.sha256}
     if dataclasses.is_dataclass(value):

@@ -8,6 +8,7 @@ variants `{a|b}` and wildcards `__name__`, or Compel's `word++` / `word--`.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Applied after NFKC, which folds full-width lookalikes (U+FF08 and friends) into these.
 _TAGS = re.compile(r"<[^<>]*>")  # <lora:name:1>, <hypernet:...>: dropped whole, the name is no description
@@ -21,6 +22,7 @@ _COMMAS = re.compile(r"\s*,[\s,]*")
 _EXPLICIT = re.compile(r"\b(?:nsfw|naked|nudity|topless|explicit|porn\w*)\b")
 
 
+@lru_cache(maxsize=4096)  # a pure function of a catalog's few texts, asked for ~20 times per submission
 def clean_text(text: str, *, limit: int) -> str:
     """`text` without prompt syntax, lower case, on one line, comma-separated, at most `limit` characters."""
     cleaned = _truncate(_clean(text or ""), limit)

@@ -30,6 +30,9 @@ BODIES = {
     "plus-size": "plus-size",
 }
 
+# gender_presentation -> (at most this many cm: "petite", at least this many: "tall"); between them nothing is said
+STATURES = {"feminine": (157, 176), "masculine": (168, 188), "androgynous": (162, 182)}
+
 # fashion_model.expression -> words, said after skin and hair
 EXPRESSIONS = {
     "neutral": "a calm neutral expression",

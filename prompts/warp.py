@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from skimage.transform import ThinPlateSplineTransform
 
 ANALYSIS_SIDE = 256  # the cut-out's shape is read at this size: parts are coarse, and speed matters
 JUMP = 0.03  # of the garment's width: a row this much wider than the one below it starts a sleeve
@@ -220,8 +219,8 @@ def warp_part(source: np.ndarray, sections: np.ndarray, targets: np.ndarray, bou
     # Points that land on the same canvas pixel cannot go to two places in the cut-out: keep the first.
     _, keep = np.unique(np.round(target_points * 2), axis=0, return_index=True)
     keep = np.sort(keep)
-    spline = ThinPlateSplineTransform.from_estimate(target_points[keep], source_points[keep])
-    if not spline:
+    spline = ThinPlateSpline.from_estimate(target_points[keep], source_points[keep])
+    if spline is None:
         return None
     margin = GRID * 3
     left = max(bounds[0], int(target_points[:, 0].min()) - margin)
@@ -238,3 +237,43 @@ def warp_part(source: np.ndarray, sections: np.ndarray, targets: np.ndarray, bou
     fine = cv2.resize(coarse, (columns * GRID, rows * GRID), interpolation=cv2.INTER_LINEAR)
     patch = cv2.remap(source, fine[..., 0], fine[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     return patch[: bounds[3] - top, : bounds[2] - left], left, top
+
+
+class ThinPlateSpline:
+    """The thin-plate spline through `src` -> `dst` points, as skimage.transform.ThinPlateSplineTransform
+    estimates and applies it, to the same arithmetic (its float32 system included), in numpy alone: the web
+    process makes drafts in the request, and importing scipy there for one distance matrix cost a second."""
+
+    def __init__(self, src: np.ndarray, mappings: np.ndarray):
+        self.src, self.mappings = src, mappings
+
+    @classmethod
+    def from_estimate(cls, src: np.ndarray, dst: np.ndarray) -> "ThinPlateSpline | None":
+        """None when the points do not define a spline (the system is singular)."""
+        if len(src) < 3 or src.shape != dst.shape:
+            raise ValueError(f"src, dst: need at least 3 matching points, got {src.shape} and {dst.shape}")
+        n = len(src)
+        system = np.zeros((n + 3, n + 3), dtype=np.float32)
+        system[:n, :n] = _radial_basis(_distances(src, src))
+        system[:n, -3:] = np.hstack([np.ones((n, 1)), src])
+        system[-3:, :n] = system[:n, -3:].T
+        try:
+            mappings = np.linalg.solve(system, np.vstack([dst, np.zeros((3, 2))]))
+        except np.linalg.LinAlgError:
+            return None
+        return cls(src, mappings)
+
+    def __call__(self, coords: np.ndarray) -> np.ndarray:
+        n = len(self.src)
+        weights, affine = self.mappings[:n], self.mappings[n:]
+        return affine[0] + np.dot(coords, affine[1:]) + np.dot(_radial_basis(_distances(coords, self.src)), weights)
+
+
+def _distances(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Euclidean distance of every point of `a` to every point of `b` (scipy's distance_matrix, p=2)."""
+    return np.sqrt(np.sum(np.abs(b[None, :, :] - a[:, None, :]) ** 2, axis=-1))
+
+
+def _radial_basis(r: np.ndarray) -> np.ndarray:
+    r_sq = r**2
+    return np.where(r == 0.0, 0.0, r_sq * np.log(r_sq + 1e-8))

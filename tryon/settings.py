@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "tryon.ratelimits",
     "tryon.a1111",
     "tryon.fashn",
+    "tryon.casting",
+    "tryon.shoppers",
 ]
 
 MIDDLEWARE = [
@@ -168,6 +170,10 @@ if TRYON_CACHE_URL := env_url("TRYON_CACHE_URL", schemes=("redis", "rediss", "un
             "KEY_PREFIX": env_str("TRYON_CACHE_KEY_PREFIX", "tryon"),  # several apps may share one Redis
         }
     }
+    # Sessions read from Redis and written through to the database: a shopper's press reads its session (its
+    # try-ons, its rate-limit key) with no query, and a Redis restart loses none. A database cache would cost
+    # a query more, not one less, so without Redis they stay in the database alone.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "tryon_cache"}}
 # Where rate-limit counters are counted, atomically: "cache" (Redis INCR) or "database" (UPDATE n = n + 1).
@@ -347,6 +353,11 @@ for _network in TRYON_REMOTE_IMAGE_ALLOW:
 TRYON_REMOTE_IMAGE_MAX_BYTES = env_int("TRYON_REMOTE_IMAGE_MAX_BYTES", TRYON_UPLOAD_MAX_BYTES, minimum=1024)
 TRYON_REMOTE_IMAGE_MAX_REDIRECTS = env_int("TRYON_REMOTE_IMAGE_MAX_REDIRECTS", 3, minimum=0)
 TRYON_REMOTE_IMAGE_TIMEOUT = env_int("TRYON_REMOTE_IMAGE_TIMEOUT", 10, minimum=1)
+
+# Castings (tryon.casting): unkept candidates, and every job of a casting, are deleted this many days later.
+TRYON_CASTING_RETENTION_DAYS = env_int("TRYON_CASTING_RETENTION_DAYS", 7, minimum=1)
+# A shopper's own photo and everything made from it are deleted this long after upload (tryon.shoppers).
+TRYON_SHOPPER_PHOTO_HOURS = env_int("TRYON_SHOPPER_PHOTO_HOURS", 24, minimum=1)
 
 # The FASHN-compatible API (/v1/run, tryon.fashn): photos sent with a request, and what was made from them,
 # are deleted this many hours later; a body (two data-URI photos) may be this large; each `mode` renders

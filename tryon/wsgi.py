@@ -1,6 +1,15 @@
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tryon.settings")
 application = get_wsgi_application()
+
+# What the first warp try-on would otherwise import inside a request (the instant draft's OpenCV and numpy):
+# imported once per process, at start-up, not in a shopper's wait.
+import prompts.draft  # noqa: E402, F401
+
+# Everything loaded so far lives as long as the process: out of the collector's sight, so that its full
+# collections, which every few hundred requests would walk all of Django and OpenCV, walk only what requests make.
+gc.freeze()

@@ -75,3 +75,38 @@ def test_thresholds_round_trip_and_a_partial_dict_keeps_the_defaults():
 def test_thresholds_that_do_not_fit_are_refused_naming_the_field(data, message):
     with pytest.raises(ScoringError, match=message):
         QualityThresholds.from_dict(data)
+
+
+def test_a_cast_models_face_unlike_its_portrait_fails_the_gate_naming_identity():
+    unlike = worse(identity_similarity=0.31)
+
+    assert gate_failures(unlike, QualityThresholds()) == ["identity similarity 0.31 is below the minimum 0.5"]
+    assert gate_failures(worse(identity_similarity=0.8), QualityThresholds()) == []
+    assert gate_failures(unlike, QualityThresholds(min_identity_similarity=0.3)) == []
+    # The likelier face ranks higher, all else equal; a face nobody measured is no failure
+    assert score_rank(worse(identity_similarity=0.9), QualityThresholds()) > score_rank(unlike, QualityThresholds())
+    assert gate_failures(worse(identity_similarity=None, identity_note="no image encoder"), QualityThresholds()) == []
+
+
+def test_a_face_no_retry_would_change_is_kept_out_of_the_gate_and_the_ranking():
+    # A warp onto a cached stage-1 person: another seed repaints the garments, never the face
+    unlike = worse(identity_similarity=0.31)
+
+    assert gate_failures(unlike, QualityThresholds(), identity=False) == []
+    assert score_rank(unlike, QualityThresholds(), identity=False) == score_rank(GOOD, QualityThresholds())
+    assert gate_failures(worse(identity_similarity=0.31, coverage=0.4), QualityThresholds(), identity=False) == [
+        "coverage 0.40 is below the minimum 0.7"
+    ]
+
+
+def test_identity_scores_round_trip_and_older_stored_scores_still_load():
+    scores = worse(identity_similarity=0.72, identity_note="")
+
+    assert FidelityScores.from_dict(scores.to_dict()) == scores
+    older = {k: v for k, v in GOOD.to_dict().items() if not k.startswith("identity")}
+    assert FidelityScores.from_dict(older) == GOOD
+    assert "identity 0.72" in scores.infotext() and "identity" not in GOOD.infotext()
+    with pytest.raises(ScoringError, match=r"scores\.identity_similarity"):
+        FidelityScores.from_dict({**GOOD.to_dict(), "identity_similarity": "high"})
+    with pytest.raises(ScoringError, match=r"thresholds\.min_identity_similarity"):
+        QualityThresholds(min_identity_similarity=1.5)

@@ -110,6 +110,7 @@ def test_a_batch_page_and_its_progress_belong_to_its_merchant(staff_client, shop
 def test_merchant_staff_never_see_merchants_or_logins(staff_client):
     index = staff_client.get("/admin/").content.decode()
 
-    assert "/admin/merchants/merchant/" not in index and "/admin/merchants/user/" not in index
+    assert 'href="/admin/merchants/merchant/"' not in index and "/admin/merchants/user/" not in index
+    assert 'href="/admin/merchants/merchant/shop-settings/"' in index  # their own shop's settings, nothing more
     assert staff_client.get("/admin/merchants/merchant/").status_code == 403
     assert staff_client.get("/admin/merchants/user/").status_code == 403

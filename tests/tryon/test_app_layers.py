@@ -4,10 +4,20 @@ listen. Read from the source, so an import inside a function counts too."""
 import ast
 from pathlib import Path
 
+import tryon.casting
 import tryon.jobs
+import tryon.shoppers
 import tryon.webhooks
 
-LISTENERS = ("tryon.api", "tryon.webhooks", "tryon.shop", "tryon.fashn", "tryon.a1111")
+LISTENERS = (
+    "tryon.api",
+    "tryon.webhooks",
+    "tryon.shop",
+    "tryon.fashn",
+    "tryon.a1111",
+    "tryon.casting",
+    "tryon.shoppers",
+)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -56,3 +66,34 @@ def test_the_walk_would_see_an_import_hidden_in_a_function(tmp_path):
     module.write_text("def f():\n    from tryon.webhooks.services import webhook_send\n\nimport tryon.api.models\n")
 
     assert {"tryon.webhooks.services", "tryon.api.models"} <= imported_modules(module)
+
+
+def test_casting_listens_to_the_jobs_app_and_never_reaches_into_the_api_or_the_pages():
+    """Casting renders through jobs and is shown by the API and the admin: it imports neither the API nor the shop."""
+    root = Path(tryon.casting.__file__).parent
+    sources = sorted(root.rglob("*.py"))
+    assert len(sources) > 5  # the walk sees the app
+
+    offending = {
+        f"{path.relative_to(root)}: {module}"
+        for path in sources
+        for module in imported_modules(path)
+        if module.startswith(("tryon.api", "tryon.shop", "tryon.webhooks"))
+    }
+
+    assert not offending, sorted(offending)
+
+
+def test_shopper_models_use_jobs_and_catalog_and_are_shown_by_the_api_and_the_shop_never_the_reverse():
+    root = Path(tryon.shoppers.__file__).parent
+    sources = sorted(root.rglob("*.py"))
+    assert len(sources) > 5  # the walk sees the app
+
+    offending = {
+        f"{path.relative_to(root)}: {module}"
+        for path in sources
+        for module in imported_modules(path)
+        if module in ("tryon.api", "tryon.shop") or module.startswith(("tryon.api.", "tryon.shop."))
+    }
+
+    assert not offending, sorted(offending)

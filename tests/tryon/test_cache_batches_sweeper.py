@@ -11,7 +11,8 @@ from tests.factories import CatalogItemFactory, FashionModelFactory, PoseFactory
 from tryon.jobs.batches import tryon_batch_create, tryon_batch_progress
 from tryon.jobs.heartbeats import worker_heartbeat_record
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import QUEUE_PRIORITY, job_queue, tryon_job_claim, tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
+from tryon.jobs.services import QUEUE_PRIORITY, job_queue, tryon_job_claim, tryon_job_create
 from tryon.jobs.sweeper import tryon_jobs_sweep
 
 pytestmark = pytest.mark.django_db

@@ -16,7 +16,8 @@ from tests.tryon.engine_faults import gpu_out_of_memory  # noqa: F401 (a fixture
 from tests.tryon.garment_photos import striped_garment, upload
 from tryon.catalog.services import garment_create
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import tryon_job_cancel, tryon_job_claim, tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
+from tryon.jobs.services import tryon_job_cancel, tryon_job_claim, tryon_job_create
 from tryon.jobs.sweeper import tryon_jobs_sweep
 from tryon.jobs.watchdog import RenderWatchdog
 

@@ -15,6 +15,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Group
@@ -34,7 +35,9 @@ from tests.factories import (
     SceneFactory,
     StaffFactory,
 )
+from tests.tryon.casting.stories import cast_ready
 from tests.tryon.gallery import finished_job
+from tryon.casting.models import Casting
 from tryon.catalog.admin import GALLERY_ACTIONS
 from tryon.catalog.cutouts import KINDS
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
@@ -84,6 +87,7 @@ class Tenant:
         self.queued = tryon_job_create(**self.shop, seed=3, enqueue=False)
         self.batch = TryOnBatch.objects.create(merchant=merchant, preset=self.job.preset)
         self.batch.jobs.set([self.job, self.failed, self.queued])
+        self.casting = cast_ready(merchant, note=f"{label} look")  # its candidates ready to keep
         self.group = Group.objects.create(name=f"{label} group")  # operators' business: never a merchant's
         webhook_signing_secret_get(merchant=merchant)  # verifies its `webhook_url` deliveries; operators only
         self.signing_secret = WebhookSigningSecret.objects.get(merchant=merchant)
@@ -108,6 +112,7 @@ ROWS = {
     TryOnBatch: lambda t: [t.batch],
     GeneratedImage: lambda t: [t.image],
     WebhookSigningSecret: lambda t: [t.signing_secret],
+    Casting: lambda t: [t.casting],
 }
 
 
@@ -124,7 +129,14 @@ def snapshot(tenant: Tenant) -> dict:
 def nothing_of_theirs_in(response, theirs: Tenant):
     content = response.content if not getattr(response, "streaming", False) else b"".join(response.streaming_content)
     assert MARK.encode() not in content, f"{response.request['PATH_INFO']} shows the other merchant's rows"
-    for file in (theirs.image.file, theirs.garment.image, theirs["fashion_model"].reference_photo):
+    candidate = theirs.casting.candidates.get()
+    for file in (
+        theirs.image.file,
+        theirs.garment.image,
+        theirs["fashion_model"].reference_photo,
+        candidate.portrait,
+        candidate.full_body,
+    ):
         assert file.name.encode() not in content, f"a link to the other merchant's {file.name}"
 
 
@@ -178,6 +190,7 @@ def test_the_matrix_knows_every_model_the_admin_shows():
     custom = {name for _model, name, _route in ADMIN_ROUTES} - {"redirect"}
     assert {"catalog_garment_preview", "catalog_pose_skeleton", "jobs_tryonbatch_progress"} <= custom
     assert "catalog_catalogitem_gallery" in custom
+    assert "merchants_merchant_shop_settings" in custom  # staff's own shop settings (test_shop_settings.py)
 
 
 REFUSED = (403, 404, 405)
@@ -311,7 +324,8 @@ SITE_URLS = {
 def test_no_site_wide_admin_view_shows_another_merchants_rows():
     assert set(site_routes()) == set(SITE_URLS), "teach SITE_URLS a new site-wide admin view"
     ours, theirs = Tenant("OURS"), Tenant(MARK)
-    their_ids = {str(row.pk) for rows in ROWS.values() for row in rows(theirs)}
+    # By model: ids of different tables are different things, and may well be equal numbers
+    their_ids = {model: {str(row.pk) for row in rows(theirs)} for model, rows in ROWS.items()}
     before = snapshot(theirs)
 
     for name, urls in SITE_URLS.items():
@@ -321,7 +335,10 @@ def test_no_site_wide_admin_view_shows_another_merchants_rows():
             assert response.status_code in (200, 302, 403, 404, 405), url
             nothing_of_theirs_in(response, theirs)
             if name == "autocomplete" and response.status_code == 200:
-                assert not {result["id"] for result in response.json()["results"]} & their_ids, url
+                query = response.wsgi_request.GET
+                field = apps.get_model(query["app_label"], query["model_name"])._meta.get_field(query["field_name"])
+                found = {result["id"] for result in response.json()["results"]}
+                assert not found & their_ids[field.related_model], url
             if name == "view_on_site":
                 assert response.status_code == 404, url
     assert snapshot(theirs) == before
@@ -357,8 +374,9 @@ SHOP_PARAMS = {
     "pose_id": lambda t: t["pose"].pk,
     "name": lambda t: t.image.file.name,
 }
-# What any shopper may see of any shop: the catalog, a product, a pose's skeleton.
-PUBLIC = {"shop:home", "shop:catalog", "shop:product", "shop:pose-skeleton"}
+# What any shopper may see of any shop: the catalog, a product, a pose's skeleton, the "Your model" page (which
+# shows only the session's own model: tests/tryon/test_shop_your_model.py).
+PUBLIC = {"shop:home", "shop:catalog", "shop:product", "shop:pose-skeleton", "shop:your-model", "shop:your-photo"}
 # Ours, shown to us; for a signed file link, the signature is what lets one in, not who asks.
 OWN_QUERY = {"media:file": lambda t: "?" + signed_url(t.image.file).split("?")[1]}
 

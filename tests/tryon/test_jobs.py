@@ -9,7 +9,8 @@ from PIL import Image
 
 from tests.factories import CatalogItemFactory, PoseFactory, shop_with_picks
 from tryon.jobs.models import GeneratedImage, TryOnJob
-from tryon.jobs.services import JobStateError, tryon_job_cancel, tryon_job_claim, tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
+from tryon.jobs.services import JobStateError, tryon_job_cancel, tryon_job_claim, tryon_job_create
 
 pytestmark = pytest.mark.django_db
 Status = TryOnJob.Status

@@ -9,29 +9,19 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from tests.factories import shop_with_picks
 from tests.tryon.api.conftest import Storefront, error_of
+from tests.tryon.clock import Clock
 from tests.tryon.worker import WorkerProcess, env_for_test_database, send_tasks_to_broker, slow_job, wait_for
 from tryon.jobs.heartbeats import sweeper_last_run, worker_heartbeat_record
 from tryon.jobs.models import SweeperState, TryOnJob, WorkerHeartbeat
-from tryon.jobs.services import job_queue, tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
+from tryon.jobs.services import job_queue, tryon_job_create
 from tryon.jobs.sweeper import SWEEP_LEASE, tryon_jobs_sweep, tryon_jobs_sweep_exclusive
 from tryon.jobs.watchdog import HARD_LIMIT_EXIT_STATUS, RenderWatchdog
 
 Status = TryOnJob.Status
-
-
-class Clock:
-    """A frozen `timezone.now()` that a test moves forward by hand."""
-
-    def __init__(self, monkeypatch):
-        self.now = timezone.now()
-        monkeypatch.setattr(timezone, "now", lambda: self.now)
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

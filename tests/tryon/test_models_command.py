@@ -52,7 +52,7 @@ def test_pull_writes_a_manifest_that_verify_checks(models_dir):
     manifest = json.loads(manifest_path("tiny", models_dir).read_text())
     roles = [entry["role"] for entry in manifest["sources"]]
 
-    assert roles == ["base model", "OpenPose ControlNet", "Canny ControlNet"]
+    assert roles == ["base model", "OpenPose ControlNet", "Canny ControlNet", "identity IP-Adapter"]
     assert "unet/diffusion_pytorch_model.safetensors" in manifest["sources"][0]["files"]
     files = sum(len(entry["files"]) for entry in manifest["sources"])
     assert run("verify", "tiny").startswith(f"tiny: {files} files match the manifest")

@@ -8,7 +8,8 @@ from PIL import Image
 from prompts import GenerationPlan, ImageRef
 from tests.factories import GarmentFactory, shop_with_picks
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import PlanImageMissing, plan_images, tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import PlanImageMissing, plan_images, tryon_job_render
+from tryon.jobs.services import tryon_job_create
 
 pytestmark = pytest.mark.django_db
 

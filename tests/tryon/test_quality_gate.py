@@ -11,7 +11,8 @@ from tests.factories import FashionModelFactory, PoseFactory, SceneFactory, Staf
 from tests.tryon.garment_photos import striped_garment, upload
 from tryon.catalog.services import garment_create
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
+from tryon.jobs.services import tryon_job_create
 
 pytestmark = pytest.mark.django_db
 IMPOSSIBLE = {"max_delta_e_median": 0, "min_pattern_ssim": 1, "min_coverage": 1}

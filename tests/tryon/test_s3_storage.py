@@ -14,7 +14,8 @@ from tests.factories import shop_with_picks
 from tests.tryon.images import photo_upload
 from tests.tryon.s3 import CREDENTIALS, s3_server, storage_settings, stored_keys  # noqa: F401 (a fixture)
 from tryon.catalog.services import garment_create
-from tryon.jobs.services import tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
+from tryon.jobs.services import tryon_job_create
 from tryon.media.signing import signed_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]

@@ -11,7 +11,7 @@ from tests.tryon.engine_faults import gpu_out_of_memory  # noqa: F401 (a fixture
 from tests.tryon.images import photo_upload
 from tests.tryon.links import link_path
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
 
 pytestmark = pytest.mark.django_db
 JSON = {"HTTP_ACCEPT": "application/json"}

@@ -16,8 +16,9 @@ from tests.factories import FashionModelFactory, MerchantFactory, PoseFactory, S
 from tests.tryon.garment_photos import NAVY, RED, TROUSERS, striped_garment, upload
 from tryon.catalog.services import garment_create
 from tryon.jobs.models import PersonRender, TryOnJob
+from tryon.jobs.rendering import tryon_job_render
 from tryon.jobs.selectors import tryon_job_status
-from tryon.jobs.services import tryon_job_create, tryon_job_render
+from tryon.jobs.services import tryon_job_create
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +219,23 @@ def test_a_preset_that_cannot_warp_draws_from_words_and_says_why(merchant, breto
     job = tryon_job_create(merchant=merchant, garments=[breton], enqueue=False, **picks)
 
     assert job.plan["mode"] == "generate" and "preset 'tiny' does not render warp" in job.notice
+
+
+def test_two_first_drafts_of_the_same_picks_at_once_leave_one_file(merchant, breton, picks, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    first = tryon_job_create(merchant=merchant, garments=[breton], enqueue=False, seed=1, **picks)
+    # The second request looked before the first had stored its draft: both compose it, both store it.
+    real_exists, looks = default_storage.exists, []
+
+    def exists(name):  # its one look for the draft misses; storage's own looks (naming a copy) see the truth
+        looks.append(name)
+        return len(looks) > 1 and real_exists(name)
+
+    monkeypatch.setattr(default_storage, "exists", exists)
+
+    second = tryon_job_create(merchant=merchant, garments=[breton], enqueue=False, seed=2, **picks)
+
+    assert second.draft.name == first.draft.name
+    folder = first.draft.name.rsplit("/", 1)[0]
+    assert default_storage.listdir(folder)[1] == [first.draft.name.rsplit("/", 1)[1]]  # no orphan copy

@@ -43,7 +43,7 @@ class AutoSchema(openapi.AutoSchema):
 
     def _error_statuses(self) -> list[str]:
         statuses = ["401", "403", "404", "429"]
-        if self.method == "POST":
+        if self.method in ("POST", "PUT", "PATCH"):  # the methods with a body to refuse
             statuses += ["400", "409", "415"]
             if self._is_idempotent():
                 statuses.append("422")

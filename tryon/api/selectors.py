@@ -2,7 +2,6 @@
 
 from datetime import datetime
 
-from django.db import connections
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
@@ -12,6 +11,7 @@ from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.jobs.gallery import approved_gallery
 from tryon.jobs.models import TryOnBatch, TryOnJob
 from tryon.merchants.models import Merchant
+from tryon.rows import rows_at_once
 
 
 class PickNotFound(Http404):
@@ -119,14 +119,19 @@ def tryon_picks_get(
     scene_id: int,
     garment_ids: list[int] | None = None,
     catalog_item_id: int | None = None,
+    fashion_models: QuerySet[FashionModel] | None = None,
 ) -> dict:
     """The rows a try-on request names, as tryon_job_create's keyword arguments.
+
+    `fashion_models`: where the fashion model is looked for, when not in the catalog (a shopper's own model).
 
     Asked for on every submission, so in one round trip when everything named exists (rows_at_once); when
     something does not, one query per pick finds which, and the answer names its field.
     """
+    if fashion_models is None:
+        fashion_models = fashion_model_list(merchant=merchant)
     wanted = {
-        "fashion_model": fashion_model_list(merchant=merchant).filter(pk=fashion_model_id),
+        "fashion_model": fashion_models.filter(pk=fashion_model_id),
         "pose": pose_list(merchant=merchant).filter(pk=pose_id),
         "scene": scene_list(merchant=merchant).filter(pk=scene_id),
     }
@@ -137,9 +142,7 @@ def tryon_picks_get(
     if not garment_ids and (found := rows_at_once(wanted)) is not None:
         return {name: rows if name == "garments" else rows[0] for name, rows in found.items()}
     picks = {
-        "fashion_model": _owned(
-            fashion_model_list(merchant=merchant), field="fashion_model_id", pk=fashion_model_id, noun="fashion model"
-        ),
+        "fashion_model": _owned(fashion_models, field="fashion_model_id", pk=fashion_model_id, noun="fashion model"),
         "pose": _owned(pose_list(merchant=merchant), field="pose_id", pk=pose_id, noun="pose"),
         "scene": _owned(scene_list(merchant=merchant), field="scene_id", pk=scene_id, noun="scene"),
     }
@@ -175,58 +178,3 @@ def tryon_job_list(
     if created_after is not None:
         jobs = jobs.filter(created_at__gt=created_after)
     return jobs
-
-
-def rows_at_once(querysets: dict[str, QuerySet]) -> dict[str, list] | None:
-    """Each queryset's rows, for all of them in one query; None when any has none.
-
-    Their SELECTs side by side in one FROM: a cross join of one-row results (and the rows of at most one
-    that has several), each row turned into its model as the ORM would (the database's converters applied).
-    Rows of a many-row queryset come back in its model's ordering.
-    """
-    connection = connections["default"]
-    parts, params, layouts = [], [], []
-    for position, (name, queryset) in enumerate(querysets.items()):
-        fields = queryset.model._meta.concrete_fields
-        sql, values = queryset.values_list(*(field.attname for field in fields)).query.sql_with_params()
-        parts.append(f"({sql}) {connection.ops.quote_name(f'pick{position}')}")
-        params.extend(values)
-        layouts.append((name, queryset.model, fields))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {', '.join(parts)}", params)
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    found, start = {}, 0
-    for name, model, fields in layouts:
-        converters = [_converters(connection, model, field) for field in fields]
-        instances = {}
-        for row in rows:
-            columns = zip(row[start : start + len(fields)], converters, strict=True)
-            values = [_converted(value, field_converters, connection) for value, field_converters in columns]
-            instance = model.from_db(connection.alias, [field.attname for field in fields], values)
-            instances.setdefault(instance.pk, instance)
-        found[name] = _in_model_order(model, list(instances.values()))
-        start += len(fields)
-    return found
-
-
-def _converters(connection, model, field) -> list:
-    column = field.get_col(model._meta.db_table)
-    return [
-        (converter, column)
-        for converter in connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-    ]
-
-
-def _converted(value, converters: list, connection):
-    for converter, column in converters:
-        value = converter(value, column, connection)
-    return value
-
-
-def _in_model_order(model, rows: list) -> list:
-    ordering = [name for name in model._meta.ordering if not name.startswith("-")]
-    if len(ordering) != len(model._meta.ordering) or len(rows) < 2:
-        return rows
-    return sorted(rows, key=lambda row: tuple(getattr(row, "pk" if name == "id" else name) for name in ordering))

@@ -5,6 +5,8 @@ serializers mark every field read-only, so the schema says each one is always pr
 lives with the jobs (tryon.jobs.public_data), since webhooks send it too; it is re-exported here.
 """
 
+from collections.abc import Mapping
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -127,7 +129,12 @@ class TryOnCreateInput(serializers.Serializer):
         child=ids_field(), min_length=1, max_length=8, required=False, help_text="Or give catalog_item_id."
     )
     catalog_item_id = ids_field(required=False, help_text="Its garments are used when garment_ids is absent.")
-    fashion_model_id = ids_field()
+    fashion_model_id = ids_field(required=False, help_text="Required, unless shopper_model_id is given.")
+    shopper_model_id = ids_field(
+        required=False,
+        help_text="Instead of fashion_model_id: one of this key's shopper models (/api/v1/shopper-models). Renders "
+        "of a shopper's own photo are never served to anyone else.",
+    )
     pose_id = ids_field()
     scene_id = ids_field()
     seed = serializers.IntegerField(
@@ -150,6 +157,25 @@ class TryOnCreateInput(serializers.Serializer):
         help_text="warp: each garment's own photo, cut out and warped onto the person (shown at once as draft_url), "
         "then refined; text: the garments drawn from their descriptions.",
     )
+
+    def to_internal_value(self, data):
+        """One of fashion_model_id and shopper_model_id, reported with the other fields' errors as a required one."""
+        missing = isinstance(data, Mapping) and "fashion_model_id" not in data and "shopper_model_id" not in data
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if missing and isinstance(error.detail, dict):
+                raise serializers.ValidationError(
+                    {"fashion_model_id": ["This field is required."], **error.detail}
+                ) from None
+            raise
+        if missing:
+            raise serializers.ValidationError({"fashion_model_id": ["This field is required."]})
+        if "fashion_model_id" in value and "shopper_model_id" in value:
+            raise serializers.ValidationError(
+                {"shopper_model_id": ["Give fashion_model_id or shopper_model_id, not both."]}
+            )
+        return value
 
 
 class TryOnListFilter(serializers.Serializer):

@@ -3,7 +3,7 @@
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from tryon.api.apis import batches, catalog, tryons, webhooks
+from tryon.api.apis import batches, casting, catalog, shopper_models, tryons, webhooks
 from tryon.api.errors import not_found
 from tryon.api.routing import by_method
 
@@ -16,6 +16,9 @@ v1 = [
     path("garments/<id:id>", catalog.GarmentDetailApi.as_view(), name="garment-detail"),
     path("fashion-models", catalog.FashionModelListApi.as_view(), name="fashion-model-list"),
     path("fashion-models/<id:id>", catalog.FashionModelDetailApi.as_view(), name="fashion-model-detail"),
+    path("fashion-models/cast", casting.CastingCreateApi.as_view(), name="casting-create"),
+    path("fashion-models/castings/<id:id>", casting.CastingDetailApi.as_view(), name="casting-detail"),
+    path("fashion-models/<id:id>/keep", casting.CastingCandidateKeepApi.as_view(), name="casting-candidate-keep"),
     path("poses", catalog.PoseListApi.as_view(), name="pose-list"),
     path("poses/<id:id>", catalog.PoseDetailApi.as_view(), name="pose-detail"),
     path("scenes", catalog.SceneListApi.as_view(), name="scene-list"),
@@ -23,6 +26,22 @@ v1 = [
     path("tryons", by_method(GET=tryons.TryOnListApi, POST=tryons.TryOnCreateApi), name="tryon-list"),
     path("tryons/<id:id>", tryons.TryOnDetailApi.as_view(), name="tryon-detail"),
     path("tryons/<id:id>/cancel", tryons.TryOnCancelApi.as_view(), name="tryon-cancel"),
+    path("shopper-models", shopper_models.ShopperModelCreateApi.as_view(), name="shopper-model-list"),
+    path(
+        "shopper-models/<id:id>",
+        by_method(
+            GET=shopper_models.ShopperModelDetailApi,
+            PUT=shopper_models.ShopperModelUpdateApi,
+            PATCH=shopper_models.ShopperModelUpdateApi,
+            DELETE=shopper_models.ShopperModelDeleteApi,
+        ),
+        name="shopper-model-detail",
+    ),
+    path(
+        "shopper-models/<id:id>/photo",
+        by_method(POST=shopper_models.ShopperPhotoUploadApi, DELETE=shopper_models.ShopperPhotoDeleteApi),
+        name="shopper-model-photo",
+    ),
     path("batches", by_method(GET=batches.BatchListApi, POST=batches.BatchCreateApi), name="batch-list"),
     path("batches/<id:id>", batches.BatchDetailApi.as_view(), name="batch-detail"),
     path(

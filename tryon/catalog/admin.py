@@ -172,19 +172,31 @@ class FashionModelAdmin(FashionModelWrites, MerchantScopedAdmin):
     form = FashionModelForm
     list_display = ["preview", "name", "gender_presentation", "age_range", "body_type", "skin_tone", "keypoints"]
     list_display_links = ["name"]
-    readonly_fields = ["stored_photo", "keypoints_status"]
+    readonly_fields = ["stored_photo", "keypoints_status", "cast_identity"]
     actions = ["detect_keypoints"]
+    change_list_template = "admin/catalog/fashionmodel/change_list.html"  # with "Cast new models…" (tryon.casting)
 
     class Media:
         css = {"all": ["catalog/admin.css"]}
 
     def get_fields(self, request, obj=None):
-        fields = [
-            field for field in super().get_fields(request, obj) if field not in ("photo_keypoints", "keypoints_status")
-        ]
+        hidden = ("photo_keypoints", "keypoints_status", "cast_identity")
+        fields = [field for field in super().get_fields(request, obj) if field not in hidden]
+        if obj is not None and obj.identity_portrait:  # a cast model: the references its renders condition on
+            fields.append("cast_identity")
         if obj is None or not obj.reference_photo:
             return fields  # keypoints mark the person in a stored photo: nothing to show before one is stored
         return [*fields, "keypoints_status", "photo_keypoints"]
+
+    @admin.display(description="Cast identity")
+    def cast_identity(self, fashion_model):
+        return format_html(
+            '<span class="tryon-identity" style="display:inline-flex;gap:12px">{}{}</span><p>{}</p><p>Seed {}</p>',
+            thumbnail(fashion_model.identity_portrait, 240, alt=f"{fashion_model.name}, portrait reference"),
+            thumbnail(fashion_model.identity_full_body, 240, alt=f"{fashion_model.name}, full-body reference"),
+            fashion_model.identity_prompt,
+            fashion_model.identity_seed,
+        )
 
     @admin.action(description="Detect body keypoints in the photos")
     def detect_keypoints(self, request, queryset):
@@ -201,6 +213,8 @@ class FashionModelAdmin(FashionModelWrites, MerchantScopedAdmin):
 
     @admin.display(description="Photo")
     def preview(self, fashion_model):
+        if not fashion_model.reference_photo and fashion_model.identity_portrait:  # a cast model: its portrait
+            return thumbnail(fashion_model.identity_portrait)
         return fashion_model_thumbnail(fashion_model)
 
     @admin.display(description="Keypoints", ordering="photo_keypoints_source")

@@ -139,6 +139,17 @@ class FashionModel(CatalogEntry):
         max_length=10, choices=KeypointSource.choices, blank=True, default=KeypointSource.NONE
     )
     photo_keypoints_note = models.CharField(max_length=300, blank=True)  # why there are none, for the merchant
+    height_cm = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Body height in centimetres")
+    # A cast model's identity (tryon.casting): the portrait every render of it is conditioned on, its neutral
+    # full-body reference, the seed family its renders start from and the fixed words that describe the person.
+    identity_portrait = models.ImageField(upload_to=fashion_model_upload_to, blank=True, editable=False)
+    identity_portrait_sha256 = models.CharField(max_length=64, editable=False, blank=True)
+    identity_full_body = models.ImageField(upload_to=fashion_model_upload_to, blank=True, editable=False)
+    identity_full_body_sha256 = models.CharField(max_length=64, editable=False, blank=True)
+    identity_seed = models.BigIntegerField(null=True, blank=True, editable=False)
+    identity_prompt = models.CharField(max_length=300, blank=True, editable=False)
+    # A shopper's own (tryon.shoppers): never listed, never in a gallery, its renders never served to anyone else
+    private = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["name", "id"]

@@ -33,6 +33,15 @@ def fashion_model_pick(fashion_model: FashionModel) -> FashionModelPick:
         expression=fashion_model.expression,
         photo=ImageRef(name=photo.name, sha256=fashion_model.reference_photo_sha256) if photo else None,
         photo_keypoints=fashion_model_keypoints(fashion_model),
+        # A cast model's identity (tryon.casting): its portrait, words and seed go into every render of it.
+        identity=(
+            ImageRef(name=fashion_model.identity_portrait.name, sha256=fashion_model.identity_portrait_sha256)
+            if fashion_model.identity_portrait and fashion_model.identity_portrait_sha256
+            else None
+        ),
+        identity_prompt=fashion_model.identity_prompt,
+        identity_seed=fashion_model.identity_seed,
+        height_cm=fashion_model.height_cm,
     )
 
 

@@ -8,10 +8,12 @@ class FashnConfig(AppConfig):
 
     def ready(self):
         from tryon.jobs.events import job_finished, swept
+        from tryon.moderation import job_level_asked
 
         fashn_presets_check()
         job_finished.connect(_prediction_finished, dispatch_uid="fashn.webhooks")
         swept.connect(_purge_expired, dispatch_uid="fashn.retention")
+        job_level_asked.connect(_moderation_level, dispatch_uid="fashn.moderation")
 
 
 def fashn_presets_check() -> None:
@@ -42,3 +44,10 @@ def _purge_expired(sender, **_kwargs) -> None:
     from tryon.fashn.services import predictions_purge_expired
 
     predictions_purge_expired()
+
+
+def _moderation_level(sender, *, job_id: int, **_kwargs) -> str | None:
+    """A prediction's render is checked at its `moderation_level` (none: not at all), not only the shop's."""
+    from tryon.fashn.moderation import predictions_moderation_level
+
+    return predictions_moderation_level(job_id=job_id)

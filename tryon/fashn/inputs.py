@@ -46,7 +46,11 @@ class TryOnInputs(CommonInputs):
     garment_photo_type = serializers.ChoiceField(choices=["auto", "flat-lay", "model"], default="auto")
     mode = serializers.ChoiceField(choices=MODES, default="balanced")
     num_samples = serializers.IntegerField(min_value=1, max_value=MAX_SAMPLES, default=1)
-    moderation_level = serializers.ChoiceField(choices=["conservative", "permissive", "none"], default="permissive")
+    moderation_level = serializers.ChoiceField(
+        choices=["conservative", "permissive", "none"],
+        required=False,
+        help_text="Content checks on the photos and the result; none skips them. Absent: the shop's own setting.",
+    )
     segmentation_free = serializers.BooleanField(default=True)
 
 

@@ -20,8 +20,10 @@ from tryon.catalog.models import FashionModel, Garment, KeypointSource, Pose, Sc
 from tryon.catalog.services import NO_PERSON, fashion_model_create, garment_create, pose_create, scene_create
 from tryon.fashn.errors import FashnError, first_error, validation_error
 from tryon.fashn.models import Prediction
+from tryon.fashn.moderation import prediction_moderation_level, prediction_photos_check, prediction_reused_result_check
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.services import tryon_job_cancel, tryon_job_create
+from tryon.media.deletion import stored_files_delete
 from tryon.merchants.models import Merchant
 from tryon.remote_images import ImageInputError, image_bytes_from_input
 
@@ -56,6 +58,9 @@ def prediction_create(*, merchant: Merchant, model_name: str, inputs: dict, webh
     photos = {garment_field: _photo(inputs[garment_field], garment_field)}
     if person_input and not person_input.startswith(SAVED):
         photos["model_image"] = _photo(person_input, "model_image")
+    # Content checks at the request's `moderation_level` (else the shop's): a refused photo is never stored.
+    moderation = prediction_moderation_level(merchant=merchant, options=inputs)
+    prediction_photos_check(level=moderation, photos=photos)
 
     # 2. Rows, then the job; files written for rows a failure rolls back are removed again.
     made: list = []
@@ -76,6 +81,8 @@ def prediction_create(*, merchant: Merchant, model_name: str, inputs: dict, webh
                 "scene": scene or _saved_or_default(merchant, Scene, inputs.get("scene"), "scene", person is not None),
             }
             job = _job(merchant, fashion_model, garment, picks, inputs, mode)
+            if job.reused:  # rendered for another request, perhaps at a lower level: checked at this one's
+                prediction_reused_result_check(level=moderation, job=job)
             if not job.reused:  # a job made here goes with a rollback; its draft file goes with `made`
                 made.append(job)
             prediction = Prediction.objects.create(
@@ -95,7 +102,7 @@ def prediction_create(*, merchant: Merchant, model_name: str, inputs: dict, webh
                 prediction_notify(prediction=prediction)
             return prediction
     except BaseException:
-        _delete_files([name for row in made for name in _row_files(row)])
+        stored_files_delete([name for row in made for name in _row_files(row)])
         raise
 
 
@@ -129,7 +136,7 @@ def _person(merchant: Merchant, photo: ContentFile) -> FashionModel:
     except ValidationError as error:
         raise _upload_refused(error, "model_image") from None
     if person.photo_keypoints_source == KeypointSource.NONE and person.photo_keypoints_note == NO_PERSON:
-        _delete_files(_row_files(person))  # the row goes with the rolled-back transaction; its file goes here
+        stored_files_delete(_row_files(person))  # the row goes with the rolled-back transaction; its file goes here
         raise FashnError("PoseError", "inputs.model_image: No person was detected in this photo.")
     return person
 
@@ -253,7 +260,7 @@ def prediction_outputs_get(*, prediction: Prediction) -> list[str]:
     if Prediction.objects.filter(pk=prediction.pk, outputs=[]).update(outputs=names):
         prediction.outputs = names
         return names
-    _delete_files(names)
+    stored_files_delete(names)
     prediction.refresh_from_db(fields=["outputs"])
     return prediction.outputs
 
@@ -317,14 +324,6 @@ def _row_files(row) -> list[str]:
     return [getattr(row, name).name for name in fields if getattr(row, name)]
 
 
-def _delete_files(names) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError as error:  # one stuck file must not keep the rest, or the rows, alive
-            logger.warning("Could not delete %s: %s", name, error)
-
-
 def prediction_purge(*, prediction: Prediction) -> bool:
     """Delete a prediction, its transient photos and the files made from them; its job too once no other
     prediction shares it. A job still rendering is cancelled first and purged at a later sweep (False)."""
@@ -353,7 +352,7 @@ def prediction_purge(*, prediction: Prediction) -> bool:
             if row is not None and row.transient:
                 files += _row_files(row)
                 row.delete()
-    transaction.on_commit(lambda: _delete_files(files))
+    transaction.on_commit(lambda: stored_files_delete(files))
     return True
 
 

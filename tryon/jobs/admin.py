@@ -95,6 +95,10 @@ class TryOnJobAdmin(MerchantScopedAdmin):
     list_filter = ["status", "failure_code", "priority", "preset"]
     search_fields = ["catalog_item__title", "catalog_item__sku", "error"]
     list_select_related = ["catalog_item", "fashion_model", "pose", "scene"]
+
+    def get_queryset(self, request):  # a shopper's own photo and its renders are theirs alone (tryon.shoppers)
+        return super().get_queryset(request).exclude(fashion_model__private=True)
+
     readonly_fields = [
         "status_badge", "progress_bar", "failure", "problem", "timings", "garment_list", "samples",
         "draft_preview", "attempts_table",
@@ -295,6 +299,10 @@ class GeneratedImageAdmin(MerchantScopedAdmin):
     list_display = ["preview", "job", "catalog_item", "fidelity", "review", "created_at"]
     list_filter = [ReviewFilter]
     list_select_related = ["job", "catalog_item"]
+
+    def get_queryset(self, request):  # a shopper's own photo and its renders are theirs alone (tryon.shoppers)
+        return super().get_queryset(request).exclude(job__fashion_model__private=True)
+
     readonly_fields = [
         "overlay", "job", "catalog_item", "review", "fidelity",
         "index", "attempt", "width", "height", "seed", "parameters",

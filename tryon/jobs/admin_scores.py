@@ -14,7 +14,9 @@ SHOWN = [
     ("coverage", "Coverage", "{:.0%}", True),
     ("leakage", "Leak", "{:.0%}", False),
     ("pose_error", "Pose", "{:.2f}", False),
+    ("identity_similarity", "Identity", "{:.2f}", True),  # a cast fashion model's face against its portrait
 ]
+NOTES = {"pose_error": "pose_note", "identity_similarity": "identity_note"}  # why a score is n/a
 FAILING_WORDS = {  # which gate reason each score answers to (generation.quality_gate names them so)
     "colour_delta_e_median": "colour",
     "pattern_ssim": "pattern",
@@ -22,6 +24,7 @@ FAILING_WORDS = {  # which gate reason each score answers to (generation.quality
     "coverage": "coverage",
     "leakage": "leakage",
     "pose_error": "pose",
+    "identity_similarity": "identity",
 }
 
 
@@ -32,8 +35,10 @@ def scores_badges(scores: dict | None, failures=(), note: str = ""):
     badges = []
     for key, label, pattern, _higher in SHOWN:
         value = scores.get(key)
+        if key == "identity_similarity" and value is None and not scores.get("identity_note"):
+            continue  # not a cast fashion model: nothing to say about its face
         if value is None:
-            badges.append((label, "n/a", "", scores.get("pose_note", "")))
+            badges.append((label, "n/a", "", scores.get(NOTES.get(key, ""), "")))
             continue
         reasons = [reason for reason in failures if reason.startswith(FAILING_WORDS[key])]
         badges.append((label, pattern.format(value), "is-failing" if reasons else "", "; ".join(reasons)))

@@ -11,11 +11,11 @@ import logging
 import time
 
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import (
-    _ProgressWriter,
-    _render_until_faithful,
-    _store_result,
+from tryon.jobs.rendering import (
+    ProgressWriter,
     job_plan_with_person,
+    render_until_faithful,
+    store_result,
     tryon_job_end_with,
 )
 from tryon.logs import job_logging
@@ -30,7 +30,7 @@ def tryon_jobs_render_batch(*, job_ids: list[int]) -> None:
     # 1. Each job's plan, photos and stage-1 person, one job at a time (the person is cached and shared)
     jobs, items = [], []
     for job in TryOnJob.objects.filter(pk__in=job_ids).select_related("merchant").order_by():
-        progress = _ProgressWriter(job.id)
+        progress = ProgressWriter(job.id)
         with _logging_of(job):
             try:
                 plan, images, progress = job_plan_with_person(job, progress)
@@ -67,11 +67,11 @@ def tryon_jobs_render_batch(*, job_ids: list[int]) -> None:
                 tryon_job_end_with(job_id=job.id, error=result)
                 continue
             try:
-                kept, seconds = _render_until_faithful(job, item.plan, dict(item.images), item.on_step, first=result)
+                kept, seconds = render_until_faithful(job, item.plan, dict(item.images), item.on_step, first=result)
             except Exception as error:
                 tryon_job_end_with(job_id=job.id, error=error)
                 continue
-            _store_result(job, kept, seconds)
+            store_result(job, kept, seconds)
 
 
 def _logging_of(job: TryOnJob):

@@ -33,14 +33,20 @@ def person_render_find(*, merchant_id: int, plan: GenerationPlan) -> Image.Image
         return None
 
 
-def person_render_get_or_create(*, merchant_id: int, plan: GenerationPlan, on_step=None) -> Image.Image:
-    """The stage-1 person of `plan`: stored already, or rendered now and stored for every later garment."""
+def person_render_get_or_create(*, merchant_id: int, plan: GenerationPlan, on_step=None, check=None) -> Image.Image:
+    """The stage-1 person of `plan`: stored already, or rendered now and stored for every later garment.
+
+    `check([image])` runs before a new person is stored and raises to refuse it (content moderation)."""
     import generation
+    from tryon.jobs.rendering import plan_images  # late: rendering imports this module
 
     if (image := person_render_find(merchant_id=merchant_id, plan=plan)) is not None:
         return image
-    result = generation.render(plan, on_step=on_step)
+    # A cast fashion model's portrait conditions the person (identity_references): its pixels from storage
+    result = generation.render(plan, on_step=on_step, images=plan_images(plan))
     image = result.images[0]
+    if check is not None:
+        check([image])
     png = generation.png_with_parameters(image, result.parameters)
     sha256 = hashlib.sha256(png).hexdigest()
     # A name of its own: two workers rendering the same person at once must never overwrite or delete each other's

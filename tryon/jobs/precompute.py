@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -30,16 +30,22 @@ PRECOMPUTE = TryOnBatch.Source.PRECOMPUTE
 
 
 def pick_count_record(*, catalog_item: CatalogItem, fashion_model: FashionModel, pose: Pose, scene: Scene) -> None:
-    """One more shopper picked this combination: one UPDATE, and an INSERT for the first pick ever."""
-    picked = {"catalog_item": catalog_item, "fashion_model": fashion_model, "pose": pose, "scene": scene}
-    combination = PickCount.objects.filter(**picked)
-    if combination.update(count=F("count") + 1):
+    """One more shopper picked this combination: one statement, the first pick ever included.
+
+    A shopper's own model (transient: tryon.shoppers) is nobody else's pick: never counted, never precomputed."""
+    if fashion_model.transient:
         return
-    try:
-        with transaction.atomic():  # a savepoint: a concurrent first pick may insert the row before us
-            PickCount.objects.create(merchant_id=catalog_item.merchant_id, **picked, count=1)
-    except IntegrityError:
-        combination.update(count=F("count") + 1)
+    # Created or counted on in one atomic round trip, so concurrent first picks need no savepoint and no retry
+    # (PostgreSQL and SQLite 3.24+ both speak INSERT ... ON CONFLICT, as tryon.ratelimits.counters does).
+    names = ("merchant_id", "catalog_item_id", "fashion_model_id", "pose_id", "scene_id", "count")
+    table, *columns = map(connection.ops.quote_name, (PickCount._meta.db_table, *names))
+    unique, count = ", ".join(columns[1:5]), columns[5]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES (%s, %s, %s, %s, %s, 1) "
+            f"ON CONFLICT ({unique}) DO UPDATE SET {count} = {table}.{count} + 1",
+            [catalog_item.merchant_id, catalog_item.id, fashion_model.id, pose.id, scene.id],
+        )
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,12 @@ class FidelityScoresOutput(serializers.Serializer):
     leakage = serializers.FloatField(help_text="0 to 1: garment colour spilling outside its region.")
     pose_error = serializers.FloatField(allow_null=True, help_text="Null where no keypoint detector is installed.")
     pose_note = serializers.CharField(allow_blank=True)
+    identity_similarity = serializers.FloatField(
+        allow_null=True, default=None, help_text="A cast fashion model's face against its portrait, -1 to 1; else null."
+    )
+    identity_note = serializers.CharField(
+        allow_blank=True, default="", help_text="Why identity_similarity is null, or why it was not gated."
+    )
 
 
 class TryOnImageOutput(serializers.ModelSerializer):

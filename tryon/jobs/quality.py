@@ -4,8 +4,10 @@ Every image is scored in the worker against the garments warped onto the person 
 (generation.scoring): the draft's warped garments for a warp render, the same warp onto the render's
 pose for a render drawn from words. A preset with the gate on re-renders a failing job with the next
 seeds, up to TRYON_QUALITY_RETRIES times, and keeps the best image of each sample by score.
+A cast fashion model's face is scored too, against its portrait (tryon.jobs.identity_scores).
 """
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 
@@ -19,6 +21,7 @@ from prompts import GenerationPlan
 from prompts.builder import has_sleeves
 from tryon.catalog.cutouts import garment_cutout_image
 from tryon.catalog.picks import garment_pick
+from tryon.jobs.identity_scores import ExpectedFace, expected_face, face_score
 from tryon.jobs.models import TryOnJob
 from tryon.merchants.models import Merchant
 
@@ -33,6 +36,7 @@ class Expected:
     colours_from: Image.Image | None  # the garment's own cut-out, when the outfit is one garment
     keypoints: tuple | None  # the pose the render was asked for, on the pose canvas
     note: str = ""  # why garment is None
+    face: ExpectedFace | None = None  # a cast fashion model's portrait, to score the face against
 
 
 @dataclass
@@ -70,10 +74,12 @@ def gate_retries(preset: Preset) -> int:
 def expected_garment_or_none(job: TryOnJob, plan: GenerationPlan, images: dict, result) -> Expected:
     """expected_garment, best-effort: a render is never lost because it could not be scored."""
     try:
-        return expected_garment(job, plan, images, result)
+        expected = expected_garment(job, plan, images, result)
     except Exception as error:
         logger.exception("Try-on #%s: the garment to score against could not be made", job.id)
-        return Expected(None, None, None, f"not scored: {type(error).__name__}: {error}")
+        expected = Expected(None, None, None, f"not scored: {type(error).__name__}: {error}")
+    expected.face = expected_face(job, plan)
+    return expected
 
 
 def expected_garment(job: TryOnJob, plan: GenerationPlan, images: dict, result) -> Expected:
@@ -122,6 +128,9 @@ def score_image(image: Image.Image, expected: Expected) -> tuple[FidelityScores 
         return None, str(error)
     if note and not scores.pose_note:
         scores = FidelityScores(**{**scores.to_dict(), "pose_note": note})
+    if expected.face is not None:  # a cast fashion model: is it its face?
+        face = face_score(image, expected.face)
+        scores = dataclasses.replace(scores, identity_similarity=face.similarity, identity_note=face.note)
     return scores, ""
 
 
@@ -139,11 +148,24 @@ def _detected_keypoints(image: Image.Image):
     return (found, "") if found is not None else (None, "no person detected in the render")
 
 
-def judge(scored: ScoredImage, thresholds: QualityThresholds, *, gate: bool) -> ScoredImage:
+FACE_NOT_GATED = "not gated: the face is the stage-1 person's, which a quality retry does not render again"
+
+
+def retries_rerender_face(plan: GenerationPlan) -> bool:
+    """Whether another seed paints the face anew: not for a warp onto a stage-1 person, which every attempt reuses
+    (cached) and only the garments' inpainting is seeded again, so its face score would burn every retry."""
+    return not (plan.mode == "warp" and plan.person is not None)
+
+
+def judge(scored: ScoredImage, thresholds: QualityThresholds, *, gate: bool, gate_face: bool = True) -> ScoredImage:
+    """Rank the image and, where the gate is on, say why it fails. `gate_face=False`: its face score is kept
+    but neither gated nor ranked, and its note says so (retries_rerender_face)."""
     if scored.scores is not None:
-        scored.rank = score_rank(scored.scores, thresholds)
+        if not gate_face and scored.scores.identity_similarity is not None:
+            scored.scores = dataclasses.replace(scored.scores, identity_note=FACE_NOT_GATED)
+        scored.rank = score_rank(scored.scores, thresholds, identity=gate_face)
         if gate:
-            scored.failures = gate_failures(scored.scores, thresholds)
+            scored.failures = gate_failures(scored.scores, thresholds, identity=gate_face)
     return scored
 
 

@@ -10,8 +10,8 @@ def tryon_job_get(*, merchant: Merchant, job_id: int) -> TryOnJob:
     return get_object_or_404(TryOnJob.objects.filter(merchant=merchant).prefetch_related("images"), pk=job_id)
 
 
-def tryon_job_status(job: TryOnJob) -> dict:
-    """What a progress bar needs, as JSON."""
+def tryon_job_status(job: TryOnJob, *, new: bool = False) -> dict:
+    """What a progress bar needs, as JSON. `new`: the job was made by this request, so it has no images yet."""
     return {
         "id": job.id,
         "status": job.status,
@@ -23,7 +23,7 @@ def tryon_job_status(job: TryOnJob) -> dict:
         "notice": job.notice,
         # The garments warped onto the person, shown while the render runs; the images replace it
         "draft": signed_url(job.draft) if job.draft else None,
-        "images": [signed_url(image.file) for image in job.images.all()],
+        "images": [] if new else [signed_url(image.file) for image in job.images.all()],
     }
 
 

@@ -6,17 +6,11 @@ redelivered task, a second worker or a cancel racing a render can never move a j
 
 import dataclasses
 import hashlib
-import io
 import logging
-import sys
-import time
 from collections.abc import Sequence
 
-from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,12 +19,11 @@ from prompts import GenerationPlan, PickError, PlanError, build_plan
 from tryon.catalog.cutouts import garment_cutout_ensure
 from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.catalog.picks import fashion_model_pick, garment_pick, pose_pick, scene_pick
-from tryon.jobs.drafts import tryon_job_draft_create
-from tryon.jobs.models import GeneratedImage, TryOnJob
+from tryon.jobs.drafts import tryon_draft_get_or_create
+from tryon.jobs.models import PersonRender, TryOnJob
 from tryon.jobs.outbox import job_event_record
-from tryon.jobs.persons import person_render_get_or_create
-from tryon.logs import job_logging
-from tryon.merchants.models import Merchant
+from tryon.merchants.models import Merchant, ModerationLevel
+from tryon.rows import rows_at_once
 
 logger = logging.getLogger(__name__)
 Status = TryOnJob.Status
@@ -131,22 +124,31 @@ def tryon_job_create(
         field, _, message = str(error).partition(": ")
         raise ValidationError({field.split(".")[0]: message or str(error)}) from None
 
-    cache_key = _cache_key(plan, catalog_item)
+    salt = _moderation_salt(merchant)
+    if fashion_model.private:  # a shopper's own photo (tryon.shoppers): rendered for them alone, in no gallery
+        catalog_item, salt = None, f":private-{fashion_model.id}{salt}"
+    cache_key = _cache_key(plan, catalog_item, salt)
     wanted = [(cache_key, TryOnJob.REUSABLE)]  # what answers this request, best first; one query for all
     if priority == TryOnJob.Priority.SHOPPER and settings.TRYON_SHOPPER_PREVIEW:
         # A shopper waits: the preview path, unless a full-quality render of the same picks (a merchant's batch,
         # a precompute) is already there.
         plan = _preview_of(plan)
         wanted = [(cache_key, (Status.SUCCEEDED,))]
-        cache_key = _cache_key(plan, catalog_item)
+        cache_key = _cache_key(plan, catalog_item, salt)
         wanted.append((cache_key, TryOnJob.REUSABLE))
     elif accept_preview and settings.TRYON_SHOPPER_PREVIEW:  # a caller rendering for shoppers (precompute)
-        wanted.append((_cache_key(_preview_of(plan), catalog_item), TryOnJob.REUSABLE))
-    if existing := _reusable_job(merchant, wanted):
+        wanted.append((_cache_key(_preview_of(plan), catalog_item, salt), TryOnJob.REUSABLE))
+    drafted = mode == "warp" and priority == TryOnJob.Priority.SHOPPER  # someone waits at a screen; a batch not
+    existing, person = _reusable_job_and_person(merchant, wanted, plan.person if drafted else None)
+    if existing:
         return existing
-    # The job, its garments, its draft and its message together. The INSERT comes first in the transaction, so
-    # losing the race to an identical request rolls back nothing else, and needs no savepoint of its own
-    # (two round trips fewer per submission); the winner's job is the answer.
+    draft = ""
+    if drafted:  # shown at once; the same picks' draft is found by its name, not made again (tryon.jobs.drafts)
+        picks = f"{fashion_model.id}|{pose.id}|{scene.id}|{sorted(garment.id for garment in garments)}"
+        draft = tryon_draft_get_or_create(merchant_id=merchant.id, picks=picks, plan=plan, person=person, scene=scene)
+    # The job (its draft already stored), its garments and its message together. The INSERT comes first in the
+    # transaction, so losing the race to an identical request rolls back nothing else, and needs no savepoint of
+    # its own (two round trips fewer per submission); the winner's job is the answer.
     try:
         with transaction.atomic():
             job = TryOnJob.objects.create(
@@ -164,13 +166,11 @@ def tryon_job_create(
                 steps_total=plan.steps,
                 priority=priority,
                 notice=notice,
+                draft=draft,
                 enqueued_at=timezone.now() if enqueue else None,  # its message goes out as this commits
             )
             _garments_of_new_job(job, garments)
             job.reused = False
-            if mode == "warp" and priority == TryOnJob.Priority.SHOPPER:  # someone waits at a screen; a batch not
-                with job_logging(job_id=job.id, merchant=merchant.slug):
-                    tryon_job_draft_create(job=job, plan=plan)
             if enqueue:
                 transaction.on_commit(lambda: _send(job.id, job.preset, job.priority))
     except IntegrityError:
@@ -214,7 +214,7 @@ def tryon_job_create_from_plan(
 
     if enqueue:
         preset_check_served(plan.preset)
-    cache_key = hashlib.sha256(f"{plan.fingerprint}:-".encode()).hexdigest()
+    cache_key = hashlib.sha256(f"{plan.fingerprint}:-{_moderation_salt(merchant)}".encode()).hexdigest()
     if existing := _live_job(merchant, cache_key):
         return existing
     try:
@@ -275,12 +275,24 @@ def _render_mode(method: str, preset, garments: list[Garment], fashion_model: Fa
 
 
 def _seed_for_picks(preset: str, garments, fashion_model, pose, scene) -> int:
+    if fashion_model.identity_seed is not None:  # a cast model: one seed family, the same person in every render
+        return fashion_model.identity_seed
     picks = f"{preset}|{sorted(g.id for g in garments)}|{fashion_model.id}|{pose.id}|{scene.id}"
     return int.from_bytes(hashlib.sha256(picks.encode()).digest()[:4], "big")
 
 
-def _cache_key(plan: GenerationPlan, catalog_item: CatalogItem | None) -> str:
-    return hashlib.sha256(f"{plan.fingerprint}:{catalog_item.id if catalog_item else '-'}".encode()).hexdigest()
+def _cache_key(plan: GenerationPlan, catalog_item: CatalogItem | None, salt: str = "") -> str:
+    """Equal for equal images in the same place, under the same conditions (`salt`): a private model's jobs are
+    keyed by it too, so the same photo bytes and picks from another shopper never share a render (the fingerprint
+    sees only content); and by the moderation level they were checked at (_moderation_salt)."""
+    return hashlib.sha256(f"{plan.fingerprint}:{catalog_item.id if catalog_item else '-'}{salt}".encode()).hexdigest()
+
+
+def _moderation_salt(merchant: Merchant) -> str:
+    """Renders are checked at the shop's moderation level as they finish: one made before the shop switched
+    moderation on, or made stricter, must not answer a request now, so the level is part of the key."""
+    level = merchant.moderation
+    return "" if level == ModerationLevel.OFF else f":moderation-{level}"
 
 
 def _preview_of(plan: GenerationPlan) -> GenerationPlan:
@@ -295,11 +307,36 @@ def _live_job(merchant: Merchant, cache_key: str) -> TryOnJob | None:
 
 def _reusable_job(merchant: Merchant, wanted: list[tuple[str, Sequence[str]]]) -> TryOnJob | None:
     """The first of `wanted` (cache key, statuses that answer it) that a job of `merchant` matches."""
+    return _first_wanted(_reusable_jobs(merchant, wanted), wanted)
+
+
+def _reusable_job_and_person(
+    merchant: Merchant, wanted: list[tuple[str, Sequence[str]]], person: GenerationPlan | None
+) -> tuple[TryOnJob | None, PersonRender | None]:
+    """_reusable_job, and the stage-1 person of `person` (a plan) when it was rendered before, in one query:
+    a new warp try-on's draft dresses it (tryon.jobs.drafts)."""
+    if person is None:
+        return _reusable_job(merchant, wanted), None
+    found = rows_at_once(
+        {
+            "jobs": _reusable_jobs(merchant, wanted),
+            "person": PersonRender.objects.filter(merchant=merchant, fingerprint=person.fingerprint),
+        },
+        optional=True,
+    )
+    return _first_wanted(found["jobs"], wanted), next(iter(found["person"]), None)
+
+
+def _reusable_jobs(merchant: Merchant, wanted: list[tuple[str, Sequence[str]]]):
     matches = Q()
     for cache_key, statuses in wanted:
         matches |= Q(cache_key=cache_key, status__in=statuses)
+    return TryOnJob.objects.filter(matches, merchant=merchant)
+
+
+def _first_wanted(jobs, wanted: list[tuple[str, Sequence[str]]]) -> TryOnJob | None:
     rank = {cache_key: index for index, (cache_key, _) in enumerate(wanted)}
-    jobs = sorted(TryOnJob.objects.filter(matches, merchant=merchant), key=lambda job: rank[job.cache_key])
+    jobs = sorted(jobs, key=lambda job: rank[job.cache_key])
     if jobs:
         jobs[0].reused = True
     return jobs[0] if jobs else None
@@ -354,7 +391,7 @@ def tryon_job_cancel(*, job_id: int) -> TryOnJob:
     return job
 
 
-def _finish(
+def tryon_job_finish(
     job_id: int, status: str, *, error: str = "", failure_code: str = "", render_seconds: float | None = None
 ) -> bool:
     """running -> a finished state, announced as job_finished. A failed or cancelled job says why in `failure_code`."""
@@ -377,266 +414,3 @@ def announce_finished(*, job_id: int) -> None:
     """Write job_finished to the outbox, announced to whoever listens once the caller's transaction commits
     (tryon/jobs/outbox.py). Call it in the transaction.atomic() whose UPDATE finished the job."""
     job_event_record(job_id=job_id)
-
-
-def job_plan_with_person(job: TryOnJob, progress) -> tuple[GenerationPlan, dict, object]:
-    """A claimed job's plan and the images it needs, its stage-1 person rendered (or taken from the cache) first.
-
-    Returns the progress callback the plan's own render reports to: one bar runs over both stages.
-    """
-    plan = GenerationPlan.from_dict(job.plan)
-    images = plan_images(plan)
-    if plan.person is not None:
-        stages = _PersonThenRefine(progress, refine_steps=max(1, int(plan.steps * plan.strength)))
-        images[plan.person_ref] = person_render_get_or_create(
-            merchant_id=job.merchant_id, plan=plan.person, on_step=stages
-        )
-        progress = stages.refine
-    return plan, images, progress
-
-
-class _ProgressWriter:
-    """Writes step k of n at most every TRYON_PROGRESS_INTERVAL seconds, and learns of a cancel then."""
-
-    def __init__(self, job_id: int, also=None):
-        self.job_id = job_id
-        self.also = also
-        self.last_write = float("-inf")
-
-    def __call__(self, step: int, total: int) -> None:
-        from generation import RenderCancelled
-
-        now = time.monotonic()
-        if step == total or now - self.last_write >= settings.TRYON_PROGRESS_INTERVAL:
-            self.last_write = now
-            written = TryOnJob.objects.filter(pk=self.job_id, status=Status.RUNNING, cancel_requested=False).update(
-                steps_done=step, steps_total=total, heartbeat_at=timezone.now()
-            )
-            if not written:
-                raise RenderCancelled(f"Try-on #{self.job_id} was cancelled after step {step - 1} of {total}.")
-        if self.also is not None:
-            self.also(step, total)
-
-
-class _PersonThenRefine:
-    """The stage-1 person and the refine as one bar: step k of the person's steps plus the refine's."""
-
-    def __init__(self, writer, *, refine_steps: int):
-        self.writer, self.refine_steps, self.person_steps = writer, refine_steps, 0
-
-    def __call__(self, step: int, total: int) -> None:  # the person's steps; the refine's are an estimate so far
-        self.person_steps = total
-        self.writer(step, total + self.refine_steps)
-
-    def refine(self, step: int, total: int) -> None:
-        self.writer(self.person_steps + step, self.person_steps + total)
-
-
-class PlanImageMissing(Exception):
-    """A photo the plan refers to is gone or changed since the job was planned."""
-
-
-def plan_images(plan: GenerationPlan) -> dict:
-    """The photos a plan conditions on, from storage, keyed by content hash as render() expects them."""
-    from PIL import Image
-
-    refs = list(plan.image_refs)
-    cutouts = {layer.cutout.sha256 for layer in plan.garment_layers}  # their transparency says where the garment is
-    images = {}
-    for ref in filter(None, refs):
-        if ref.sha256 in images:
-            continue
-        try:
-            with default_storage.open(ref.name) as file:
-                data = file.read()
-        except OSError:
-            raise PlanImageMissing(f"The photo {ref.name} is no longer in storage; plan the try-on again.") from None
-        if hashlib.sha256(data).hexdigest() != ref.sha256:
-            raise PlanImageMissing(f"The photo {ref.name} changed since the try-on was planned; plan it again.")
-        with Image.open(io.BytesIO(data)) as image:
-            images[ref.sha256] = image.convert("RGBA" if ref.sha256 in cutouts else "RGB")
-    return images
-
-
-def _describe_failure(error: BaseException) -> tuple[str, str]:
-    """Why a render failed: its failure code, and the message for the merchant."""
-    from generation import EngineError
-
-    if isinstance(error, EngineError):
-        return error.code, str(error)
-    if isinstance(error, PlanImageMissing | PlanError):
-        return FailureCode.INVALID_INPUT, str(error)
-    if isinstance(error, SoftTimeLimitExceeded):
-        seconds = settings.CELERY_TASK_SOFT_TIME_LIMIT
-        return FailureCode.TIMED_OUT, f"The render took longer than {seconds:g} seconds and was stopped."
-    if _out_of_memory(error):
-        return (
-            FailureCode.OUT_OF_MEMORY,
-            "The worker ran out of memory while rendering. Try a smaller size or fewer samples.",
-        )
-    return FailureCode.INTERNAL, f"Rendering failed unexpectedly ({type(error).__name__}: {error})."
-
-
-def _out_of_memory(error: BaseException) -> bool:
-    """Out of memory outside the engine's own step loop (loading, scoring): Python's or torch's, by type."""
-    if isinstance(error, MemoryError):
-        return True
-    torch = sys.modules.get("torch")  # never imported for this: a worker that rendered has it already
-    return torch is not None and isinstance(error, torch.OutOfMemoryError)
-
-
-def tryon_job_render(*, job_id: int, on_step=None, claimed: bool = False) -> None:
-    """The worker's whole job: claim, render, store the images, finish. Safe to run twice.
-
-    `claimed=True`: the caller has claimed the job already (the worker's task, tryon.jobs.claims).
-
-    `on_step(step, total)` is called at every step as well, for a caller's own progress display.
-    """
-
-    # 1. Claim: only one worker renders a job; a redelivered or cancelled job is left alone. A worker's
-    #    task has claimed the most urgent job of its preset before (tryon.jobs.claims) and says so.
-    if not claimed and not tryon_job_claim(job_id=job_id):
-        logger.info("Try-on #%s is not queued any more; nothing to do", job_id)
-        return
-    job = TryOnJob.objects.get(pk=job_id)
-
-    # 2. Render: the stage-1 person first where the plan needs one (rendered once, shared by every garment),
-    #    then the plan, scored, and tried again with the next seeds while the quality gate fails.
-    try:
-        plan, images, progress = job_plan_with_person(job, _ProgressWriter(job_id, also=on_step))
-        kept, seconds = _render_until_faithful(job, plan, images, progress)
-    except Exception as error:
-        tryon_job_end_with(job_id=job_id, error=error)
-        return
-
-    # 3. Store the kept images and finish, together.
-    _store_result(job, kept, seconds)
-
-
-def tryon_job_end_with(*, job_id: int, error: Exception) -> None:
-    """A running job's render ended with `error`: cancelled if that was a cancel, else failed with its code."""
-    import generation
-
-    if isinstance(error, generation.RenderCancelled):
-        _finish(job_id, Status.CANCELLED, failure_code=FailureCode.CANCELLED)
-        logger.info("Try-on #%s cancelled", job_id)
-        return
-    if not isinstance(error, generation.EngineError | PlanError | PlanImageMissing):
-        logger.error("Try-on #%s failed", job_id, exc_info=error)
-    code, message = _describe_failure(error)
-    _finish(job_id, Status.FAILED, error=message, failure_code=code)
-
-
-def _render_until_faithful(
-    job: TryOnJob, plan: GenerationPlan, images: dict, progress, *, first=None
-) -> tuple[list, float]:
-    """Each sample's best image by fidelity score over the attempts the quality gate allows, and the seconds spent.
-
-    Attempt k renders seeds seed + k * samples onwards, so no attempt repeats another's image. `first`: attempt
-    0's RenderResult, rendered already in a batch (tryon.jobs.batch_render); retries render alone.
-    """
-    import dataclasses
-
-    import generation
-    from generation.infotext import with_fields
-    from tryon.jobs import quality  # scoring's image libraries: a worker's, never a web request's
-
-    preset = generation.get_preset(plan.preset)
-    thresholds = quality.thresholds_for(job.merchant, plan.preset)
-    # Strength 0 is the draft itself: another seed would give the same pixels
-    retries = quality.gate_retries(preset) if plan.mode != "warp" or plan.strength > 0 else 0
-    kept: list = [None] * plan.samples
-    attempts, seconds, expected = [], 0.0, None
-    for attempt in range(retries + 1):
-        seed = (plan.seed + attempt * plan.samples) % 2**32
-        attempt_plan = plan if attempt == 0 else dataclasses.replace(plan, seed=seed)
-        try:
-            if attempt == 0 and first is not None:
-                result = first
-            else:
-                result = generation.render(attempt_plan, on_step=progress, **({"images": images} if images else {}))
-        except generation.RenderCancelled:
-            raise
-        except Exception as error:
-            if attempt == 0:
-                raise
-            # A retry that fails (out of memory, out of time) keeps what the earlier attempts made
-            logger.warning("Try-on #%s: quality retry %s failed (%s); keeping the best so far", job.id, attempt, error)
-            break
-        seconds += result.seconds
-        scored = []
-        for index, image in enumerate(result.images):
-            if expected is None:  # the same garments in the same place on every attempt
-                expected = quality.expected_garment_or_none(job, plan, images, result)
-            scores, note = quality.score_image(image, expected)
-            infotext = with_fields(result.infotexts[index], _score_fields(scores, attempt))
-            one = quality.ScoredImage(image, infotext, attempt_plan.sample_seeds[index], attempt, scores, note=note)
-            scored.append(quality.judge(one, thresholds, gate=retries > 0))
-            if kept[index] is None or scored[-1].rank > kept[index].rank:
-                kept[index] = scored[-1]
-        attempts.append(quality.attempt_record(attempt, seed, scored))
-        TryOnJob.objects.filter(pk=job.id).update(quality_attempts=attempts)
-        if all(image.passes for image in kept):
-            break
-        logger.info("Try-on #%s attempt %s failed the quality gate; trying the next seed", job.id, attempt + 1)
-    for image in kept:
-        image.garment_mask = expected.garment.getchannel("A") if expected and expected.garment else None
-    return kept, seconds
-
-
-def _score_fields(scores, attempt: int) -> dict:
-    fields = {}
-    if scores is not None:
-        fields["Fidelity"] = scores.infotext().removeprefix("Fidelity: ")
-    if attempt:
-        fields["Quality attempt"] = attempt + 1
-    return fields
-
-
-def _png(image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def _store_result(job: TryOnJob, kept: list, seconds: float) -> None:
-    from generation import png_with_parameters
-
-    written: list = []
-    try:
-        with transaction.atomic():
-            for index, scored in enumerate(kept):
-                generated, _created = GeneratedImage.objects.get_or_create(
-                    job=job,
-                    index=index,
-                    defaults={
-                        "merchant_id": job.merchant_id,
-                        "catalog_item_id": job.catalog_item_id,
-                        "width": scored.image.width,
-                        "height": scored.image.height,
-                        "seed": scored.seed,
-                        "parameters": scored.infotext,
-                        "scores": scored.scores.to_dict() if scored.scores else None,
-                        "quality_failures": scored.failures,
-                        "attempt": scored.attempt,
-                    },
-                )
-                if not generated.file:
-                    png = png_with_parameters(scored.image, scored.infotext)
-                    generated.file.save(f"tryon-{job.id}-{index}.png", ContentFile(png), save=True)
-                    written.append(generated.file)
-                if scored.garment_mask is not None and not generated.garment_mask:
-                    mask = ContentFile(_png(scored.garment_mask))
-                    generated.garment_mask.save(f"tryon-{job.id}-{index}-mask.png", mask, save=True)
-                    written.append(generated.garment_mask)
-            if not _finish(job.id, Status.SUCCEEDED, render_seconds=seconds):
-                raise JobStateError(f"Try-on #{job.id} was cancelled before its images were stored.")
-    except Exception as error:
-        for file in written:
-            file.storage.delete(file.name)
-        if isinstance(error, JobStateError):
-            logger.info("%s", error)
-            return
-        logger.exception("Storing the images of try-on #%s failed", job.id)
-        message = f"The images could not be stored ({type(error).__name__}: {error})."
-        _finish(job.id, Status.FAILED, error=message, failure_code=FailureCode.INTERNAL)

@@ -8,7 +8,7 @@ from tryon.jobs.batch_render import tryon_jobs_render_batch
 from tryon.jobs.claims import tryon_job_claim_batch_mates, tryon_job_claim_for_message
 from tryon.jobs.models import TryOnJob
 from tryon.jobs.precompute import tryon_precompute
-from tryon.jobs.services import tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
 from tryon.jobs.sweeper import tryon_jobs_sweep_exclusive
 from tryon.logs import job_logging
 from tryon.merchants.models import Merchant

@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.urls import path
 
 from tryon.json_input import JSON_FORMFIELD_OVERRIDES
 from tryon.merchants.models import Merchant, User
 from tryon.merchants.scoping import StorableFilters
+from tryon.merchants.shop_settings import shop_settings_view
 
 
 class OperatorsOnly(StorableFilters):
@@ -27,6 +29,14 @@ class OperatorsOnly(StorableFilters):
 class MerchantAdmin(OperatorsOnly, admin.ModelAdmin):
     list_display = ["name", "slug", "public_catalog_images", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_urls(self):
+        # Staff's own shop settings: any signed-in staff member, always their own merchant (shop_settings.py)
+        view = self.admin_site.admin_view(self.shop_settings)
+        return [path("shop-settings/", view, name="merchants_merchant_shop_settings"), *super().get_urls()]
+
+    def shop_settings(self, request):
+        return shop_settings_view(self, request)
 
 
 @admin.register(User)

@@ -31,7 +31,13 @@ def _scene(scene, merchant) -> dict:
     }
 
 
+YOURS = "Your model"
 DESCRIBE = {"fashion_model": ("model", _fashion_model), "pose": ("pose", _pose), "scene": ("scene", _scene)}
+
+
+def _name(form, pick) -> str:
+    """The shopper's own model reads "Your model" to them, whatever it is called inside."""
+    return YOURS if pick.pk == getattr(form, "yours_id", None) else str(pick)
 
 
 def pickers(form, merchant) -> list[dict]:
@@ -41,7 +47,7 @@ def pickers(form, merchant) -> list[dict]:
         choices = [
             {
                 "widget": choice,
-                "name": str(choice.data["value"].instance),
+                "name": _name(form, choice.data["value"].instance),
                 **describe(choice.data["value"].instance, merchant),
             }
             for choice in field

@@ -2,10 +2,13 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from tryon.catalog.models import CatalogItem
+from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.catalog.selectors import catalog_item_list
 from tryon.jobs.gallery import approved_gallery
 from tryon.merchants.models import Merchant
+from tryon.rows import known_rows, rows_at_once
+
+PICKS = {"fashion_model": FashionModel, "pose": Pose, "scene": Scene}
 
 
 def shop_catalog(*, merchant: Merchant) -> QuerySet[CatalogItem]:
@@ -19,3 +22,24 @@ def cover(item: CatalogItem):
         return item.approved_images[0].file
     garment = next(iter(item.garments.all()), None)
     return garment.image if garment else None
+
+
+def shop_tryon_rows(*, merchant_slug: str, item_id: int, picks: dict[str, int | None]) -> dict | None:
+    """What a try-on press names, in one query: the shop, the item (its garments read with it) and, for each of
+    `picks` (form field: id), the shop's row with that id, or None where it has none (the form refuses it).
+    None when there is no such shop or item."""
+    wanted = {
+        "merchant": Merchant.objects.filter(slug=merchant_slug),
+        "item": CatalogItem.objects.filter(merchant__slug=merchant_slug, pk=item_id),
+        "garments": Garment.objects.filter(catalog_items=item_id),
+    }
+    for name, model in PICKS.items():  # the shop's own picks, as tryon.catalog.selectors.picks_for offers them
+        if picks.get(name) is not None:
+            wanted[name] = model.objects.filter(merchant__slug=merchant_slug, transient=False, pk=picks[name])
+    found = rows_at_once(wanted, optional=True)
+    if not found["merchant"] or not found["item"]:
+        return None
+    item = found["item"][0]
+    item._prefetched_objects_cache = {"garments": known_rows(Garment, found["garments"])}  # as catalog_item_list
+    rows = {name: next(iter(found.get(name, ())), None) for name in PICKS}
+    return {"merchant": found["merchant"][0], "item": item, **rows}

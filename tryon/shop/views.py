@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from tryon.catalog.models import Pose
+from tryon.catalog.models import FashionModel, Pose
 from tryon.catalog.selectors import catalog_item_get, picks_for
 from tryon.catalog.thumbnails import pose_thumbnail_response
 from tryon.jobs.precompute import pick_count_record
@@ -19,7 +19,9 @@ from tryon.shop import ratelimit
 from tryon.shop.explain import explain_failure, explanations
 from tryon.shop.forms import TryOnForm
 from tryon.shop.pickers import pickers
-from tryon.shop.selectors import cover, shop_catalog
+from tryon.shop.selectors import PICKS, cover, shop_catalog, shop_tryon_rows
+from tryon.shop.your_model import shopper_fashion_model
+from tryon.shoppers.services import shopper_model_touch
 
 SESSION_JOBS = "tryon_jobs"  # a shopper sees only the try-ons they asked for
 
@@ -66,9 +68,14 @@ def _start_tryon(request, merchant, item, picks):
     return job
 
 
+def _id(value) -> int | None:
+    """A posted id, or None for anything else (the form says what is wrong with it)."""
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def _job_json(merchant, job) -> dict:
     return {
-        **tryon_job_status(job),
+        **tryon_job_status(job, new=not job.reused),
         "reused": job.reused,
         "status_url": reverse("shop:tryon-status", args=[merchant.slug, job.id]),
         "page_url": reverse("shop:tryon", args=[merchant.slug, job.id]),
@@ -85,9 +92,18 @@ def _too_many(wait: int) -> str:
 
 @require_http_methods(["GET", "POST"])
 def product(request, merchant_slug, item_id):
-    merchant = get_object_or_404(Merchant, slug=merchant_slug)
-    item = catalog_item_get(merchant=merchant, item_id=item_id)
-    form = TryOnForm(request.POST or None, picks=picks_for(merchant=merchant))
+    known = None
+    if request.method == "POST":  # a press: the shop, the item and the picks in one query
+        picked = {name: _id(request.POST.get(name)) for name in PICKS}
+        known = shop_tryon_rows(merchant_slug=merchant_slug, item_id=item_id, picks=picked)
+        if known is None:
+            raise Http404("No such shop or product")
+        merchant, item = known["merchant"], known["item"]
+    else:
+        merchant = get_object_or_404(Merchant, slug=merchant_slug)
+        item = catalog_item_get(merchant=merchant, item_id=item_id)
+    yours = shopper_fashion_model(request, merchant)  # "Your model": no query unless this session set one here
+    form = TryOnForm(request.POST or None, picks=picks_for(merchant=merchant), yours=yours, known=known)
     if request.method == "POST" and not request.session.session_key:
         request.session.save()  # the rate limit counts per session from the first try-on
     status, limited = 200, ""
@@ -102,7 +118,10 @@ def product(request, merchant_slug, item_id):
             form.add_error(None, error.messages)
         else:
             picked = {name: form.cleaned_data[name] for name in ("fashion_model", "pose", "scene")}
-            pick_count_record(catalog_item=item, **picked)  # what to render before the next shopper asks
+            if yours is None or picked["fashion_model"] != yours:  # a shopper's own model is no one else's pick
+                pick_count_record(catalog_item=item, **picked)  # what to render before the next shopper asks
+            else:  # "Your model" in use: the idle sweep must not take it from under the session
+                shopper_model_touch(fashion_model=yours)
             request.session[SESSION_JOBS] = [*request.session.get(SESSION_JOBS, [])[-49:], job.id]
             if _wants_json(request):
                 return JsonResponse(_job_json(merchant, job), status=200 if job.reused else 201)
@@ -113,11 +132,14 @@ def product(request, merchant_slug, item_id):
             *(f"{form[name].label}: {' '.join(e)}" for name, e in form.errors.items() if name in form.fields),
         ]
         return JsonResponse({"error": " ".join(problems) or "Pick a model, a pose and a scene."}, status=400)
+    if not hasattr(item, "approved_images"):  # the page again, after a press it refused: with the item's gallery
+        item = catalog_item_get(merchant=merchant, item_id=item_id)
     context = {
         "merchant": merchant,
         "item": item,
         "form": form,
         "pickers": pickers(form, merchant),
+        "yours": yours,
         "limited": limited,
         "explanations": explanations(),
     }
@@ -126,9 +148,14 @@ def product(request, merchant_slug, item_id):
 
 def _shopper_job(request, merchant_slug, job_id):
     merchant = get_object_or_404(Merchant, slug=merchant_slug)
-    if job_id not in request.session.get(SESSION_JOBS, []) and not staff_of(request.user, merchant):
+    if job_id in request.session.get(SESSION_JOBS, []):
+        return merchant, tryon_job_get(merchant=merchant, job_id=job_id)
+    if not staff_of(request.user, merchant):
         raise Http404("No such try-on")  # staff see their own merchant's try-ons, never another's
-    return merchant, tryon_job_get(merchant=merchant, job_id=job_id)
+    job = tryon_job_get(merchant=merchant, job_id=job_id)
+    if FashionModel.objects.filter(pk=job.fashion_model_id, private=True).exists():
+        raise Http404("No such try-on")  # made from a shopper's own photo: theirs alone, not the shop's
+    return merchant, job
 
 
 def tryon(request, merchant_slug, job_id):

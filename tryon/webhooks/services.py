@@ -115,10 +115,10 @@ def webhooks_notify_job_finished(*, job_id: int) -> list[WebhookDelivery]:
 
     Safe to call more than once for the same job: each endpoint gets each job's event once.
     """
-    job = TryOnJob.objects.prefetch_related("images", "garments").get(pk=job_id)
+    job = TryOnJob.objects.select_related("fashion_model").prefetch_related("images", "garments").get(pk=job_id)
     event = EVENT_FOR_STATUS.get(job.status)
-    if event is None:
-        return []
+    if event is None or (job.fashion_model is not None and job.fashion_model.private):
+        return []  # a shopper's own photo (tryon.shoppers): its renders go to nobody but that shopper, who polls
     endpoints = [
         endpoint for endpoint in WebhookEndpoint.objects.filter(merchant_id=job.merchant_id) if event in endpoint.events
     ]

@@ -35,7 +35,13 @@ def send(client, path, raw: bytes | str, **headers):
 
 
 def test_the_body_routes_are_all_here():
-    assert ROUTES == ["/api/v1/batches", "/api/v1/tryons", "/api/v1/webhook-endpoints"]
+    assert ROUTES == [
+        "/api/v1/batches",
+        "/api/v1/fashion-models/cast",
+        "/api/v1/shopper-models",
+        "/api/v1/tryons",
+        "/api/v1/webhook-endpoints",
+    ]
     assert "/api/v1/webhooks/signing-secret/rotate" not in ROUTES  # a POST that takes no body
 
 

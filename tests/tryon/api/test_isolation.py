@@ -11,9 +11,12 @@ import pytest
 from django.urls import URLResolver, get_resolver
 
 from tests.tryon.api.conftest import Storefront
+from tests.tryon.casting.stories import BRIEF, cast_ready
 from tryon.api.schema import EndpointEnumerator
+from tryon.casting.models import Casting
 from tryon.jobs.batches import tryon_batch_create
 from tryon.jobs.services import tryon_job_create
+from tryon.shoppers.services import shopper_model_set
 from tryon.webhooks.models import WebhookEndpoint, WebhookSigningSecret
 from tryon.webhooks.services import webhook_endpoint_create, webhook_signing_secret_get
 
@@ -39,6 +42,9 @@ FOREIGN_ROWS = {
     "webhooks": lambda other: WebhookSigningSecret.objects.get(
         secret=webhook_signing_secret_get(merchant=other.merchant)
     ),
+    "shopper-models": lambda other: shopper_model_set(
+        merchant=other.merchant, owner=f"key:{other.key_row.pk}:theirs", like=other["fashion_model"]
+    ),
     "batches": lambda other: tryon_batch_create(
         merchant=other.merchant,
         catalog_items=[other["catalog_item"]],
@@ -47,12 +53,21 @@ FOREIGN_ROWS = {
         scenes=[other["scene"]],
     ),
 }
+# Where the row behind `{id}` is not the segment's: a casting, and a cast candidate (kept through fashion-models/)
+FOREIGN_ROWS_BY_PATH = {
+    "/api/v1/fashion-models/castings/{id}": lambda other: cast_ready(other.merchant),
+    "/api/v1/fashion-models/{id}/keep": lambda other: cast_ready(other.merchant).candidates.get(),
+}
 # A body for each POST route; for a route whose body names no rows, None.
 FOREIGN_BODIES = {
     "/api/v1/tryons": lambda other: other.tryon_body(),
     "/api/v1/tryons/{id}/cancel": lambda other: None,
     "/api/v1/webhook-endpoints": lambda other: {"url": "https://mine.example/hooks"},
     "/api/v1/webhooks/signing-secret/rotate": lambda other: None,
+    "/api/v1/shopper-models": lambda other: {"like": other["fashion_model"].id},
+    "/api/v1/shopper-models/{id}/photo": lambda other: {"photo": "data:image/png;base64,iVBORw0K", "consent": True},
+    "/api/v1/fashion-models/cast": lambda other: {**BRIEF, "count": 1},
+    "/api/v1/fashion-models/{id}/keep": lambda other: {"name": "Stolen"},
     "/api/v1/batches": lambda other: {
         "catalog_item_ids": [other["catalog_item"].id],
         "fashion_model_ids": [other["fashion_model"].id],
@@ -88,7 +103,7 @@ def test_another_merchants_rows_are_never_seen_or_touched(method, path, as_staff
     mine, theirs = Storefront(), Storefront()
     client = mine.staff_client() if as_staff else mine.client
     resource = path.split("/")[3]
-    theirs_row = FOREIGN_ROWS[resource](theirs)
+    theirs_row = FOREIGN_ROWS_BY_PATH.get(path, FOREIGN_ROWS[resource])(theirs)
     params = re.findall(r"{(\w+)}", path)
     assert params in ([], ["id"]), f"{path}: teach this test the path parameters {params}"
     url = path.replace("{id}", str(theirs_row.pk))
@@ -99,12 +114,17 @@ def test_another_merchants_rows_are_never_seen_or_touched(method, path, as_staff
     if resource == "webhooks":  # the merchant's own signing secret: read or replaced, never theirs
         assert response.status_code == 200 and response.json()["secret"] != theirs_row.secret
         assert WebhookSigningSecret.objects.get(pk=theirs_row.pk).secret == theirs_row.secret
-    elif params or (method == "POST" and body and resource in ("tryons", "batches")):  # creates naming their rows
+    elif params or (
+        method == "POST" and body and resource in ("tryons", "batches", "shopper-models")
+    ):  # creates naming their rows
         assert response.status_code == 404, (response.status_code, response.content[:300])
         assert response.json()["error"]["code"] == "not_found"
     elif method == "GET":  # a list: ours only
         assert response.status_code == 200
         assert theirs_row.pk not in {row["id"] for row in response.json()["results"]}
+    elif path == "/api/v1/fashion-models/cast":  # a casting names no rows: it lands in our merchant only
+        assert response.status_code == 202, response.json()
+        assert Casting.objects.get(pk=response.json()["id"]).merchant == mine.merchant
     else:  # a create that names no rows: it lands in our merchant only
         assert response.status_code == 201, response.json()
         assert WebhookEndpoint.objects.get(pk=response.json()["id"]).merchant == mine.merchant

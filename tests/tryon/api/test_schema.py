@@ -18,8 +18,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from tests.tryon.casting.stories import cast_ready
 from tryon.jobs.batches import tryon_batch_create
 from tryon.jobs.services import tryon_job_create
+from tryon.shoppers.services import shopper_model_set
 from tryon.webhooks.services import webhook_endpoint_create
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +88,11 @@ def generous_limits(settings):
 
 @pytest.fixture
 def real_ids(storefront) -> dict:
-    """One row of every kind, so cases can name rows that exist."""
+    """One row of every kind, so cases can name rows that exist; by path where the segment does not say which."""
+    casting = cast_ready(storefront.merchant)
     return {
+        "/api/v1/fashion-models/castings/{id}": casting.id,
+        "/api/v1/fashion-models/{id}/keep": casting.candidates.get().id,
         "catalog-items": storefront["catalog_item"].id,
         "garments": storefront["catalog_item"].garments.get().id,
         "fashion-models": storefront["fashion_model"].id,
@@ -95,6 +100,9 @@ def real_ids(storefront) -> dict:
         "scenes": storefront["scene"].id,
         "tryons": tryon_job_create(**storefront.shop, enqueue=False).id,
         "webhook-endpoints": webhook_endpoint_create(merchant=storefront.merchant, url="https://shop.example/h").id,
+        "shopper-models": shopper_model_set(
+            merchant=storefront.merchant, owner=f"key:{storefront.key_row.pk}:mine", like=storefront["fashion_model"]
+        ).id,
         "batches": tryon_batch_create(
             merchant=storefront.merchant,
             catalog_items=[storefront["catalog_item"]],
@@ -109,7 +117,7 @@ def name_real_rows(case, storefront, real_ids) -> None:
     """Random ids almost never exist; for even ones, take real rows, so success answers are checked too."""
     path_id = (case.path_parameters or {}).get("id")
     if isinstance(path_id, int) and path_id % 2 == 0:
-        case.path_parameters["id"] = real_ids[case.path.split("/")[3]]
+        case.path_parameters["id"] = real_ids.get(case.path) or real_ids[case.path.split("/")[3]]
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("pose_id"), int) and body["pose_id"] % 2 == 0:
         body |= storefront.tryon_body()

@@ -9,7 +9,8 @@ from tests.tryon.api.conftest import error_of
 from tests.tryon.engine_faults import gpu_out_of_memory  # noqa: F401 (a fixture)
 from tests.tryon.links import SignedLink
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
+from tryon.jobs.services import tryon_job_create
 
 pytestmark = pytest.mark.django_db
 

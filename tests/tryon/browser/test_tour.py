@@ -10,7 +10,8 @@ from tryon.catalog.demo import demo_shop_create
 from tryon.catalog.models import CatalogItem, FashionModel, Pose, Scene
 from tryon.jobs.gallery import generated_image_approve, generated_image_make_primary
 from tryon.jobs.models import GeneratedImage
-from tryon.jobs.services import tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
+from tryon.jobs.services import tryon_job_create
 from tryon.merchants.models import User
 
 pytestmark = [pytest.mark.services, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

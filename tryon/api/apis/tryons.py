@@ -8,12 +8,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tryon.api.apis.base import ScopedListApi, validated
+from tryon.api.apis.shopper_models import jobs_visible_to, shopper_model_of, tryon_job_of
 from tryon.api.auth import merchant_of
 from tryon.api.idempotency import idempotent
 from tryon.api.selectors import tryon_job_list, tryon_picks_get
 from tryon.api.serializers import TryOnCreateInput, TryOnListFilter, TryOnOutput, tryon_job_data
-from tryon.jobs.selectors import tryon_job_get
+from tryon.catalog.models import FashionModel
 from tryon.jobs.services import tryon_job_cancel, tryon_job_create
+from tryon.shoppers.services import shopper_model_touch
 
 # The service's field names, as this API names them.
 API_FIELDS = {
@@ -41,7 +43,12 @@ class TryOnCreateApi(APIView):
     def post(self, request):
         data = validated(TryOnCreateInput, request.data)
         merchant = merchant_of(request)
-        picks = tryon_picks_get(merchant=merchant, **{name: data[name] for name in PICK_FIELDS if name in data})
+        named = {name: data[name] for name in PICK_FIELDS if name in data}
+        person = None
+        if "shopper_model_id" in data:  # a shopper's own model (tryon.shoppers): only the key that made it finds it
+            person = shopper_model_of(request, data["shopper_model_id"], field="shopper_model_id").fashion_model
+            named.update(fashion_model_id=person.id, fashion_models=FashionModel.objects.filter(pk=person.pk))
+        picks = tryon_picks_get(merchant=merchant, **named)
         try:
             job = tryon_job_create(
                 merchant=merchant,
@@ -56,6 +63,8 @@ class TryOnCreateApi(APIView):
             raise exceptions.ValidationError(
                 {API_FIELDS.get(field, field): messages for field, messages in by_field.items()}
             ) from None
+        if person is not None:  # in use: the idle sweep must not take it while the plugin still tries on with it
+            shopper_model_touch(fashion_model=person)
         location = request.build_absolute_uri(reverse("api:tryon-detail", kwargs={"id": job.id}))
         done = getattr(job, "reused", False) and job.is_finished
         return Response(
@@ -74,12 +83,13 @@ class TryOnListApi(ScopedListApi):
 
     def get_queryset(self):
         filters = validated(TryOnListFilter, self.request.query_params)
-        return tryon_job_list(
+        jobs = tryon_job_list(
             merchant=self.merchant,
             status=filters.get("status"),
             catalog_item_id=filters.get("catalog_item"),
             created_after=filters.get("created_after"),
         )
+        return jobs_visible_to(self.request, jobs)
 
 
 class TryOnDetailApi(APIView):
@@ -87,8 +97,7 @@ class TryOnDetailApi(APIView):
 
     @extend_schema(responses=TryOnOutput, summary="Poll a try-on")
     def get(self, request, id):
-        job = tryon_job_get(merchant=merchant_of(request), job_id=id)
-        return Response(tryon_job_data(job, request=request))
+        return Response(tryon_job_data(tryon_job_of(request, id), request=request))
 
 
 class TryOnCancelApi(APIView):
@@ -102,7 +111,6 @@ class TryOnCancelApi(APIView):
         "(`cancel_requested` is true until then). A succeeded or failed one answers 409.",
     )
     def post(self, request, id):
-        merchant = merchant_of(request)
-        tryon_job_get(merchant=merchant, job_id=id)  # another merchant's job is not found, not cancelled
+        tryon_job_of(request, id)  # another merchant's (or key's shopper-photo) job is not found, not cancelled
         tryon_job_cancel(job_id=id)
-        return Response(tryon_job_data(tryon_job_get(merchant=merchant, job_id=id), request=request))
+        return Response(tryon_job_data(tryon_job_of(request, id), request=request))

@@ -8,13 +8,14 @@ from generation.sources import hub_offline
 from tryon.env import env_str
 
 ANNOTATORS = "annotators"  # not a preset: the body keypoint detector that finds the person in a model's photo
+MODERATION = "moderation"  # not a preset: the safety checker that content moderation runs (generation.moderation)
 
 
 class Command(BaseCommand):
     help = (
         "list: every preset with its weights, licence and whether they are on this machine, and the keypoint "
         "detector. pull PRESET: download its weights (needs internet) and write a manifest of their sha256; "
-        f"pull {ANNOTATORS}: the body keypoint detector's weights. "
+        f"pull {ANNOTATORS}: the body keypoint detector's weights; pull {MODERATION}: the safety checker's. "
         "verify PRESET: check the files against that manifest. "
         "ensure PRESET: what `make run` does first: nothing if its weights are here, pull them if the Hugging "
         "Face Hub answers, otherwise say how to get them."
@@ -22,7 +23,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=("list", "pull", "verify", "ensure"))
-        parser.add_argument("preset", nargs="?", help=f"a preset name (default: TRYON_PRESET), or {ANNOTATORS}")
+        parser.add_argument(
+            "preset", nargs="?", help=f"a preset name (default: TRYON_PRESET), {ANNOTATORS} or {MODERATION}"
+        )
 
     def handle(self, *args, action, preset=None, **options):
         from generation import EngineError, all_presets, get_preset
@@ -32,9 +35,15 @@ class Command(BaseCommand):
                 for found in all_presets().values():
                     self._describe(found)
                 self._describe_annotators()
+                self._describe_moderation()
                 return
             if preset == ANNOTATORS:
                 (self._pull_annotators if action == "pull" else self._verify_annotators)()
+                return
+            if preset == MODERATION:
+                {"pull": self._pull_moderation, "verify": self._verify_moderation, "ensure": self._ensure_moderation}[
+                    action
+                ]()
                 return
             chosen = get_preset(preset or settings.TRYON_PRESET)
             {"pull": self._pull, "verify": self._verify, "ensure": self._ensure}[action](chosen)
@@ -157,3 +166,66 @@ class Command(BaseCommand):
         if not weights.is_file():
             raise CommandError(f"{ANNOTATORS}: no {weights}; run `manage.py tryon_models pull {ANNOTATORS}`")
         self.stdout.write(self.style.SUCCESS(f"{ANNOTATORS}: {weights} is here ({weights.stat().st_size} bytes)"))
+
+    def _describe_moderation(self) -> None:
+        from generation.moderation import LICENCE, missing_files, moderation_source
+
+        weights = moderation_source()
+        missing = missing_files(weights)
+        pinned = f"@{weights.revision}" if weights.revision else ""
+        here = "present" if not missing else "missing (needed only by shops with content moderation on)"
+        self.stdout.write(self.style.MIGRATE_HEADING(MODERATION) + "  content moderation: renders and shopper photos")
+        self.stdout.write(f"  licence: {LICENCE}")
+        self.stdout.write(f"  {'safety checker:':24} {weights.value}{pinned} ({', '.join(weights.patterns)})  [{here}]")
+
+    def _pull_moderation(self) -> None:
+        from huggingface_hub import snapshot_download
+        from huggingface_hub.errors import HfHubHTTPError
+
+        from generation.moderation import LICENCE, MODERATION_ENV, missing_files, moderation_source
+
+        weights = moderation_source()
+        if not weights.is_hub:
+            self._verify_moderation()  # a local folder is copied by hand: say whether it is whole
+            return
+        if hub_offline():
+            raise CommandError(
+                f"pull {MODERATION}: cannot download {weights.value} with HF_HUB_OFFLINE={env_str('HF_HUB_OFFLINE')}; "
+                f"run it on a machine with internet and copy the Hugging Face cache here, or set {MODERATION_ENV} "
+                "to a folder holding safety_checker/ and feature_extractor/"
+            )
+        self.stdout.write(f"{MODERATION}: downloading {weights.value} ({', '.join(weights.patterns)})")
+        self.stdout.write(self.style.WARNING(f"  licence: {LICENCE}"))
+        try:
+            # Only the checker's files: the rest of the repo is the sd15 preset's to pull
+            snapshot_download(weights.value, revision=weights.revision, allow_patterns=list(weights.patterns))
+        except (HfHubHTTPError, OSError, ValueError) as error:
+            raise CommandError(f"{MODERATION} {weights.value}: download failed: {error}") from None
+        if missing := missing_files(weights):
+            raise CommandError(f"{MODERATION} {weights.value}: still missing {', '.join(missing)} after the download")
+        self.stdout.write(self.style.SUCCESS(f"{MODERATION}: the safety checker is here"))
+
+    def _verify_moderation(self) -> None:
+        from generation.moderation import PULL_HINT, missing_files, moderation_source
+
+        weights = moderation_source()
+        if missing := missing_files(weights):
+            raise CommandError(f"{MODERATION}: {weights.value} is missing {', '.join(missing)}; run `{PULL_HINT}`")
+        self.stdout.write(self.style.SUCCESS(f"{MODERATION}: the safety checker's files are in {weights.value}"))
+
+    def _ensure_moderation(self) -> None:
+        """Here: nothing. Missing and the Hub answers: pull. Offline: say how to get it, and go on (only shops with
+        moderation on need it; their checks fail with weights_missing until it is here)."""
+        from generation.moderation import missing_files
+        from tryon.firstrun import offline_reason
+
+        if not missing_files():
+            self.stdout.write(f"{MODERATION}: the safety checker is here")
+            return
+        if (offline := offline_reason()) is None:
+            try:
+                self._pull_moderation()
+                return
+            except CommandError as error:
+                offline = str(error)
+        self.stderr.write(self.style.WARNING(f"{MODERATION}: cannot get the safety checker now: {offline}"))

@@ -7,7 +7,8 @@ from tqdm import tqdm
 from prompts import MAX_SAMPLES
 from tryon.catalog.models import CatalogItem, FashionModel, Pose, Scene
 from tryon.jobs.models import TryOnJob
-from tryon.jobs.services import tryon_job_create, tryon_job_render
+from tryon.jobs.rendering import tryon_job_render
+from tryon.jobs.services import tryon_job_create
 from tryon.media.signing import signed_url
 from tryon.merchants.models import Merchant
 
