@@ -18,6 +18,7 @@ from tryon.merchants.scoping import staff_of
 from tryon.shop import ratelimit
 from tryon.shop.explain import explain_failure, explanations
 from tryon.shop.forms import TryOnForm
+from tryon.shop.negotiation import wants_json
 from tryon.shop.pickers import pickers
 from tryon.shop.selectors import PICKS, cover, shop_catalog, shop_tryon_rows
 from tryon.shop.your_model import shopper_fashion_model
@@ -43,10 +44,6 @@ def catalog(request, merchant_slug):
     merchant = get_object_or_404(Merchant, slug=merchant_slug)
     items = [(item, cover(item)) for item in shop_catalog(merchant=merchant)]
     return render(request, "shop/catalog.html", {"merchant": merchant, "items": items})
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _start_tryon(request, merchant, item, picks):
@@ -112,7 +109,7 @@ def product(request, merchant_slug, item_id):
             job = _start_tryon(request, merchant, item, form.cleaned_data)
         except RateLimited as error:
             status, limited = 429, _too_many(error.wait)
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"error": limited}, status=429, headers={"Retry-After": str(error.wait)})
         except ValidationError as error:
             form.add_error(None, error.messages)
@@ -123,10 +120,10 @@ def product(request, merchant_slug, item_id):
             else:  # "Your model" in use: the idle sweep must not take it from under the session
                 shopper_model_touch(fashion_model=yours)
             request.session[SESSION_JOBS] = [*request.session.get(SESSION_JOBS, [])[-49:], job.id]
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse(_job_json(merchant, job), status=200 if job.reused else 201)
             return redirect("shop:tryon", merchant_slug=merchant.slug, job_id=job.id)
-    if request.method == "POST" and _wants_json(request):
+    if request.method == "POST" and wants_json(request):
         problems = [
             *form.non_field_errors(),
             *(f"{form[name].label}: {' '.join(e)}" for name, e in form.errors.items() if name in form.fields),

@@ -17,6 +17,7 @@ from tryon.catalog.models import FashionModel
 from tryon.catalog.selectors import picks_for
 from tryon.media.signing import signed_url
 from tryon.merchants.models import Merchant
+from tryon.shop.negotiation import wants_json
 from tryon.shoppers.forms import ATTRIBUTES, ShopperModelForm, ShopperPhotoForm, hair_picks
 from tryon.shoppers.models import ShopperModel
 from tryon.shoppers.selectors import shopper_model_get
@@ -52,10 +53,6 @@ def _remember(request, merchant: Merchant) -> None:
     shops = request.session.get(SESSION_SHOPPER_MODELS, [])
     if merchant.id not in shops:
         request.session[SESSION_SHOPPER_MODELS] = [*shops[-19:], merchant.id]
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _next(request, merchant: Merchant) -> str:
@@ -131,11 +128,11 @@ def your_model(request, merchant_slug):
             _add_errors(form, error)
         else:
             _remember(request, merchant)
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse(_model_json(merchant, shopper_model))
             messages.success(request, SAVED)
             return redirect(_next(request, merchant))
-    if _wants_json(request):
+    if wants_json(request):
         return _errors_json(form)
     return _page(request, merchant, shopper_model, model_form=form, status=400)
 
@@ -165,11 +162,11 @@ def your_photo(request, merchant_slug):
                 _add_errors(form, error)
             else:
                 shopper_model.refresh_from_db()
-                if _wants_json(request):
+                if wants_json(request):
                     return JsonResponse(_model_json(merchant, shopper_model), status=201)
                 messages.success(request, UPLOADED)
                 return redirect(_next(request, merchant))
-    if _wants_json(request):
+    if wants_json(request):
         return _errors_json(form)
     return _page(request, merchant, shopper_model, photo_form=form, status=400)
 
@@ -179,7 +176,7 @@ def _photo_delete(request, merchant, shopper_model):
     if had_photo:
         shopper_photo_delete(shopper_model=shopper_model)
     words = DELETED if had_photo else NO_PHOTO
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"deleted": had_photo, "message": words})
     messages.success(request, words)
     return redirect("shop:your-model", merchant_slug=merchant.slug)
