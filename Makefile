@@ -38,8 +38,9 @@ run: venv
 	$(PY) manage.py tryon_models ensure
 	@echo "Shop: http://127.0.0.1:$(PORT)/   Merchant admin: http://127.0.0.1:$(PORT)/admin/ (login in var/demo-login.txt)"
 	@# The render worker is started again if it ends: past the hard time limit a hung render ends its process.
+	@# It runs below the web app (nice), so a shopper's press is answered at once while it renders.
 	@trap 'kill 0' EXIT; \
-	  while :; do DJANGO_DEBUG=1 $(WORKER_ENV) $(WORKER) --beat; echo "Render worker ended; restarting"; sleep 2; done & \
+	  while :; do DJANGO_DEBUG=1 $(WORKER_ENV) nice -n 10 $(WORKER) --beat; echo "Render worker ended; restarting"; sleep 2; done & \
 	  DJANGO_DEBUG=1 $(WEBHOOK_WORKER) & \
 	  DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 

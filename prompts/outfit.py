@@ -1,6 +1,7 @@
 """The outfit in words: each garment as a catalogue phrase, the outfit as one sentence, and the
 merchant's description and keywords as details that add to the phrase instead of repeating it."""
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -41,7 +42,12 @@ def text(field: str, value, limit: int) -> str:
 
 
 def has_word(text: str, word: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text) is not None
+    return _word_pattern(word).search(text) is not None
+
+
+@functools.lru_cache(maxsize=4096)  # the same template terms are looked for in every prompt of every plan
+def _word_pattern(word: str) -> re.Pattern:
+    return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
 
 
 def words(text: str) -> set[str]:

@@ -12,7 +12,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 
 from prompts.errors import PlanError
 from prompts.hems import needed_keypoints
@@ -405,7 +405,12 @@ class GenerationPlan:
 
         Images count by content (sha256) only: the same photo stored under two names renders the same.
         """
-        canonical = _plain(self, names=False)
+        # The person by its own fingerprint (below), so it is not walked here: fields added to it later leave
+        # both unchanged, and a submission walks each plan once.
+        canonical = {
+            name: None if name == "person" else _plain(getattr(self, name), names=False)
+            for name in _field_names(type(self))
+        }
         for name, default in LATER_FIELD_DEFAULTS.items():
             if canonical[name] == default:
                 del canonical[name]
@@ -413,22 +418,32 @@ class GenerationPlan:
             for name, default in LATER_UNIT_DEFAULTS.items():
                 if unit[name] == default:
                     del unit[name]
-        if self.person is not None:  # by its own fingerprint, so fields added later leave both unchanged
+        if self.person is not None:
             canonical["person"] = self.person.fingerprint
         return hashlib.sha256(_json(canonical).encode()).hexdigest()
 
 
 def _plain(value, *, names: bool):
     """`value` as JSON-ready dicts and lists; ImageRef names left out unless `names`."""
-    if value is None or type(value) in (str, int, float, bool):  # most of a plan's leaves: answered first, cheaply
+    if value is None or type(value) in _LEAVES:  # most of a plan's leaves: answered first, cheaply
         return value
     if isinstance(value, ImageRef):
         return {"name": value.name, "sha256": value.sha256} if names else {"sha256": value.sha256}
-    if dataclasses.is_dataclass(value):
-        return {f.name: _plain(getattr(value, f.name), names=names) for f in dataclasses.fields(value)}
     if isinstance(value, list | tuple):
+        if all(item is None or type(item) in _LEAVES for item in value):  # a keypoint, a size: copied at once
+            return list(value)
         return [_plain(item, names=names) for item in value]
+    if dataclasses.is_dataclass(value):
+        return {name: _plain(getattr(value, name), names=names) for name in _field_names(type(value))}
     return value
+
+
+_LEAVES = frozenset((str, int, float, bool))
+
+
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(field.name for field in dataclasses.fields(kind))
 
 
 def _json(data: dict) -> str:

@@ -3,10 +3,35 @@
 A try-on submission reads its picks (the fashion model, pose, scene, catalog item and its garments) and then
 what already answers it (a reusable job, the stage-1 person its draft dresses). Each read is a small indexed
 SELECT whose cost is the round trip and the ORM's work around it, so they go side by side in one FROM.
+
+`PreparedRows` goes further for the reads every submission makes: Django compiles a queryset's SQL anew each
+time it runs, which costs more CPU than the indexed lookups themselves, so those are compiled once per process
+and shape, and each call only binds its values.
 """
 
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+
+
+@dataclass(frozen=True)
+class _Layout:
+    name: str
+    model: type[Model]
+    attnames: list[str]
+    converters: list[list]
+    primary: int  # the primary key's column among `attnames`
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: list
+    layouts: list[_Layout]
+    optional: bool
 
 
 def rows_at_once(querysets: dict[str, QuerySet], *, optional: bool = False) -> dict[str, list] | None:
@@ -17,42 +42,135 @@ def rows_at_once(querysets: dict[str, QuerySet], *, optional: bool = False) -> d
     a many-row queryset come back in its model's ordering. Without `optional`, None when any has no row; with
     it, each is LEFT JOINed to a one-row anchor and one with no row gives [].
     """
+    statement = _compile(querysets, optional=optional)
+    return _run(statement, statement.params)
+
+
+class PreparedRows:
+    """rows_at_once of the querysets `build(*shape, **values)` makes, compiled once per process and shape.
+
+    `shape` (hashable) changes the SQL: which querysets, how many alternatives, constants such as statuses.
+    `values` (ints, strings, or lists of them) are only bound: the first call of a shape builds its querysets
+    with stand-in values, compiles them, and notes where each stand-in lands among the SQL's parameters; later
+    calls put their own values there. A build whose values do not reach the SQL unchanged (one transformed on
+    the way, as `__icontains` does) is refused at that first compile, never answered wrongly.
+    """
+
+    def __init__(self, build: Callable[..., dict[str, QuerySet]], *, optional: bool = False):
+        self.build = build
+        self.optional = optional
+        self._compiled: dict[tuple, tuple[_Statement, list]] = {}
+
+    def __call__(self, *shape, **values) -> dict[str, list] | None:
+        connection = connections["default"]
+        kinds = tuple((name, _kind(name, value)) for name, value in sorted(values.items()))
+        key = (connection.vendor, _typed(shape), kinds)
+        if (compiled := self._compiled.get(key)) is None:
+            compiled = self._compiled[key] = self._compile(shape, kinds)
+        statement, slots = compiled
+        params = [
+            constant if name is None else values[name] if index is None else values[name][index]
+            for name, index, constant in slots
+        ]
+        return _run(statement, params)
+
+    def _compile(self, shape: tuple, kinds: tuple) -> tuple[_Statement, list]:
+        numbers = itertools.count(1)
+        stand_ins, where = {}, {}  # where: a stand-in's value -> (its name, its index in a list or None)
+        for name, (kind, length) in kinds:
+            if length is None:
+                stand_ins[name] = _stand_in(kind, name, next(numbers))
+                where[stand_ins[name]] = (name, None)
+            else:
+                stand_ins[name] = [_stand_in(kind, name, next(numbers)) for _ in range(length)]
+                where.update({value: (name, index) for index, value in enumerate(stand_ins[name])})
+        statement = _compile(self.build(*shape, **stand_ins), optional=self.optional)
+        # Each parameter: a value's place (name, index, -), or a constant of the shape (None, None, the value).
+        slots = [(*where[param], None) if _hashable(param) and param in where else (None, None, param)
+                 for param in statement.params]  # fmt: skip
+        missing = set(where.values()) - {(name, index) for name, index, _ in slots}
+        if missing or any(_is_stand_in(constant) for name, _, constant in slots if name is None):
+            names = sorted({name for name, _ in missing} or set(stand_ins))
+            raise ValueError(f"{names}: every use of a value must reach the SQL as a parameter, unchanged")
+        return statement, slots
+
+
+def _typed(shape):
+    """`shape` with each constant's type beside it: 1, 1.0 and True are equal keys, but not equal SQL."""
+    if isinstance(shape, tuple | list):
+        return tuple(_typed(item) for item in shape)
+    return (type(shape), shape)
+
+
+def _is_stand_in(value) -> bool:
+    if isinstance(value, str):
+        return "\x00prepared:" in value
+    return type(value) is int and value <= -(10**17)
+
+
+def _hashable(value) -> bool:
+    return isinstance(value, (int, str))
+
+
+def _kind(name: str, value) -> tuple[type, int | None]:
+    if isinstance(value, (list, tuple)):
+        kinds = {type(item) for item in value}
+        if not value or len(kinds) != 1 or not kinds <= {int, str}:
+            raise TypeError(f"{name}: a prepared list is non-empty ints or strings, not {value!r}")
+        return kinds.pop(), len(value)
+    if type(value) not in (int, str):
+        raise TypeError(f"{name}: a prepared value is an int or a string, not {type(value).__name__}")
+    return type(value), None
+
+
+def _stand_in(kind: type, name: str, number: int):
+    # Values no real row or constant holds, so each is found again among the compiled parameters.
+    return -(10**17) - number if kind is int else f"\x00prepared:{name}:{number}\x00"
+
+
+def _compile(querysets: dict[str, QuerySet], *, optional: bool) -> _Statement:
     connection = connections["default"]
     parts, params, layouts = [], [], []
     for position, (name, queryset) in enumerate(querysets.items()):
-        fields = queryset.model._meta.concrete_fields
+        model, fields = queryset.model, queryset.model._meta.concrete_fields
         # Its default columns (every concrete field, in this order) and no ORDER BY: rows are put back in the
         # model's order below, and a SELECT compiled without either costs a fraction of the CPU.
         sql, values = queryset.order_by().query.sql_with_params()
         parts.append(f"({sql}) {connection.ops.quote_name(f'pick{position}')}")
         params.extend(values)
-        layouts.append((name, queryset.model, fields))
+        attnames = [field.attname for field in fields]
+        converters = [_converters(connection, model, field) for field in fields]
+        layouts.append(_Layout(name, model, attnames, converters, attnames.index(model._meta.pk.attname)))
     if optional:  # "ON 1 = 1": a LEFT JOIN needs a condition; the anchor's one row keeps the empty ones as NULLs
         source = "(SELECT 1 AS anchor) anchor" + "".join(f" LEFT JOIN {part} ON 1 = 1" for part in parts)
     else:
         source = ", ".join(parts)
+    return _Statement(f"SELECT * FROM {source}", params, layouts, optional)
+
+
+def _run(statement: _Statement, params: list) -> dict[str, list] | None:
+    connection = connections["default"]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT * FROM {source}", params)
+        cursor.execute(statement.sql, params)
         rows = cursor.fetchall()
     if not rows:
         return None
-    found, start = {}, 1 if optional else 0
-    for name, model, fields in layouts:
-        converters = [_converters(connection, model, field) for field in fields]
-        primary = [field.attname for field in fields].index(model._meta.pk.attname)
+    found, start = {}, 1 if statement.optional else 0
+    for layout in statement.layouts:
         instances = {}
+        end = start + len(layout.attnames)
         for row in rows:
-            columns = row[start : start + len(fields)]
-            if columns[primary] is None:  # an optional queryset with no row
+            columns = row[start:end]
+            if columns[layout.primary] is None:  # an optional queryset with no row
                 continue
             values = [
-                _converted(value, field_converters, connection)
-                for value, field_converters in zip(columns, converters, strict=True)
+                _converted(value, field_converters, connection) if field_converters else value
+                for value, field_converters in zip(columns, layout.converters, strict=True)
             ]
-            instance = model.from_db(connection.alias, [field.attname for field in fields], values)
+            instance = layout.model.from_db(connection.alias, layout.attnames, values)
             instances.setdefault(instance.pk, instance)
-        found[name] = _in_model_order(model, list(instances.values()))
-        start += len(fields)
+        found[layout.name] = _in_model_order(layout.model, list(instances.values()))
+        start = end
     return found
 
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "tryon.server_timing.ServerTimingMiddleware",  # outermost: its CPU time covers every other middleware
     # Request counts and latencies for /metrics (tryon.metrics): first and last, so they time everything.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -87,8 +88,22 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL connections a process keeps open and shares between its threads (psycopg's pool); 0: a connection
+# per thread, kept 60 s. Set it for the web process to its gunicorn thread count (deploy/): the pool is filled as
+# the process starts (tryon/wsgi.py), so a burst of shoppers never waits while connections are opened.
+# `Server-Timing: app-cpu;dur=<ms>` on every answer (tryon/server_timing.py): off, as it tells how long the server
+# worked on a request; the submissions benchmark turns it on.
+TRYON_SERVER_TIMING = env_bool("TRYON_SERVER_TIMING", False)
+TRYON_DB_POOL_SIZE = env_int("TRYON_DB_POOL_SIZE", 0, minimum=0)
 if database_url := env_url("DATABASE_URL", schemes=tuple(dj_database_url.ENGINE_SCHEMES)):
-    DATABASES = {"default": dj_database_url.parse(database_url, conn_max_age=60, conn_health_checks=True)}
+    pooled = TRYON_DB_POOL_SIZE > 0 and database_url.split(":", 1)[0] in ("postgres", "postgresql", "pgsql")
+    DATABASES = {
+        "default": dj_database_url.parse(database_url, conn_max_age=0 if pooled else 60, conn_health_checks=True)
+    }
+    if pooled:  # each connection checked as it is handed out (Django passes conn_health_checks on to the pool)
+        # A request waits at most 5 s for a connection: a database that is down fails requests, not hangs them.
+        pool = {"min_size": TRYON_DB_POOL_SIZE, "max_size": TRYON_DB_POOL_SIZE, "timeout": 5}
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool
 else:
     # The web process and the worker write concurrently: WAL lets readers proceed during a write,
     # IMMEDIATE takes the write lock up front instead of failing half-way through a transaction.
@@ -165,7 +180,7 @@ TRYON_MEDIA_PUBLIC_URL_SECONDS = env_int("TRYON_MEDIA_PUBLIC_URL_SECONDS", 7 * 2
 if TRYON_CACHE_URL := env_url("TRYON_CACHE_URL", schemes=("redis", "rediss", "unix")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tryon.redis_clients.RedisCache",  # Django's, with a client per pool
             "LOCATION": TRYON_CACHE_URL,
             "KEY_PREFIX": env_str("TRYON_CACHE_KEY_PREFIX", "tryon"),  # several apps may share one Redis
         }
@@ -247,6 +262,8 @@ if CELERY_BROKER_URL.split(":", 1)[0] in ("redis", "rediss", "sqs"):
         "queue_order_strategy": "priority",
         "priority_steps": list(range(10)),
     }
+if CELERY_BROKER_URL.split(":", 1)[0] == "redis":  # kombu's transport, with a client per channel, not per message
+    CELERY_BROKER_TRANSPORT = "tryon.redis_clients:BrokerTransport"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "sweep-tryon-jobs": {"task": "tryon.jobs.tasks.sweep_tryon_jobs", "schedule": 60.0},

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from tryon.api.keys import key_parse, secret_matches
@@ -11,7 +11,7 @@ from tryon.catalog.models import CatalogItem, FashionModel, Garment, Pose, Scene
 from tryon.jobs.gallery import approved_gallery
 from tryon.jobs.models import TryOnBatch, TryOnJob
 from tryon.merchants.models import Merchant
-from tryon.rows import rows_at_once
+from tryon.rows import PreparedRows
 
 
 class PickNotFound(Http404):
@@ -27,10 +27,23 @@ def storefront_key_for(token: str) -> StorefrontKey | None:
     parsed = key_parse(token)
     if parsed is None:
         return None
-    key = StorefrontKey.objects.select_related("merchant").filter(prefix=parsed.prefix).first()
-    if key is None or not secret_matches(parsed.secret, key.secret_hash):
+    found = _KEY_AND_MERCHANT(prefix=parsed.prefix)
+    if found is None or not secret_matches(parsed.secret, found["key"][0].secret_hash):
         return None
+    key = found["key"][0]
+    key.merchant = found["merchant"][0]
     return key
+
+
+# Every API request's first read: compiled once (tryon.rows).
+_KEY_AND_MERCHANT = PreparedRows(
+    lambda prefix: {
+        "key": StorefrontKey.objects.filter(prefix=prefix),
+        "merchant": Merchant.objects.filter(
+            pk=Subquery(StorefrontKey.objects.filter(prefix=prefix).values("merchant"))
+        ),
+    }
+)
 
 
 def storefront_key_list(*, merchant: Merchant | None = None) -> QuerySet[StorefrontKey]:
@@ -114,35 +127,32 @@ def batch_list(*, merchant: Merchant) -> QuerySet[TryOnBatch]:
 def tryon_picks_get(
     *,
     merchant: Merchant,
-    fashion_model_id: int,
     pose_id: int,
     scene_id: int,
+    fashion_model_id: int | None = None,
     garment_ids: list[int] | None = None,
     catalog_item_id: int | None = None,
-    fashion_models: QuerySet[FashionModel] | None = None,
+    fashion_model: FashionModel | None = None,
 ) -> dict:
     """The rows a try-on request names, as tryon_job_create's keyword arguments.
 
-    `fashion_models`: where the fashion model is looked for, when not in the catalog (a shopper's own model).
+    `fashion_model`: a row already read instead of `fashion_model_id` from the catalog (a shopper's own model).
 
-    Asked for on every submission, so in one round trip when everything named exists (rows_at_once); when
-    something does not, one query per pick finds which, and the answer names its field.
+    Asked for on every submission, so in one round trip when everything named exists (_PICKS, compiled once);
+    when something does not, one query per pick finds which, and the answer names its field.
     """
-    if fashion_models is None:
-        fashion_models = fashion_model_list(merchant=merchant)
-    wanted = {
-        "fashion_model": fashion_models.filter(pk=fashion_model_id),
-        "pose": pose_list(merchant=merchant).filter(pk=pose_id),
-        "scene": scene_list(merchant=merchant).filter(pk=scene_id),
-    }
-    if catalog_item_id is not None:
-        wanted["catalog_item"] = CatalogItem.objects.filter(merchant=merchant, pk=catalog_item_id)
-        if not garment_ids:  # the item's own garments, as tryon_job_create would read them
-            wanted["garments"] = Garment.objects.filter(catalog_items=catalog_item_id)
-    if not garment_ids and (found := rows_at_once(wanted)) is not None:
-        return {name: rows if name == "garments" else rows[0] for name, rows in found.items()}
+    known = {"fashion_model": fashion_model} if fashion_model is not None else {}
+    if not garment_ids:
+        ids = {"pose_id": pose_id, "scene_id": scene_id}
+        ids.update({"fashion_model_id": fashion_model_id} if fashion_model is None else {})
+        ids.update({"catalog_item_id": catalog_item_id} if catalog_item_id is not None else {})
+        if (found := _PICKS(merchant_id=merchant.id, **ids)) is not None:
+            return {**known, **{name: rows if name == "garments" else rows[0] for name, rows in found.items()}}
     picks = {
-        "fashion_model": _owned(fashion_models, field="fashion_model_id", pk=fashion_model_id, noun="fashion model"),
+        "fashion_model": fashion_model
+        or _owned(
+            fashion_model_list(merchant=merchant), field="fashion_model_id", pk=fashion_model_id, noun="fashion model"
+        ),
         "pose": _owned(pose_list(merchant=merchant), field="pose_id", pk=pose_id, noun="pose"),
         "scene": _owned(scene_list(merchant=merchant), field="scene_id", pk=scene_id, noun="scene"),
     }
@@ -158,6 +168,23 @@ def tryon_picks_get(
             garment_list(merchant=merchant), field="garment_ids", pks=garment_ids, noun="garment"
         )
     return picks
+
+
+def _picks_by_id(*, merchant_id, pose_id, scene_id, fashion_model_id=None, catalog_item_id=None) -> dict:
+    merchant = Merchant(pk=merchant_id)
+    wanted = {
+        "pose": pose_list(merchant=merchant).filter(pk=pose_id),
+        "scene": scene_list(merchant=merchant).filter(pk=scene_id),
+    }
+    if fashion_model_id is not None:
+        wanted["fashion_model"] = fashion_model_list(merchant=merchant).filter(pk=fashion_model_id)
+    if catalog_item_id is not None:  # and its own garments, as tryon_job_create would read them
+        wanted["catalog_item"] = CatalogItem.objects.filter(merchant=merchant, pk=catalog_item_id)
+        wanted["garments"] = Garment.objects.filter(catalog_items=catalog_item_id)
+    return wanted
+
+
+_PICKS = PreparedRows(_picks_by_id)
 
 
 # --- Try-on jobs ---

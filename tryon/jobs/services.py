@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from tryon.jobs.drafts import tryon_draft_get_or_create
 from tryon.jobs.models import PersonRender, TryOnJob
 from tryon.jobs.outbox import job_event_record
 from tryon.merchants.models import Merchant, ModerationLevel
-from tryon.rows import rows_at_once
+from tryon.rows import PreparedRows, known_rows
 
 logger = logging.getLogger(__name__)
 Status = TryOnJob.Status
@@ -180,20 +180,36 @@ def tryon_job_create(
     return job
 
 
+def _quoted_job_garments() -> tuple[str, str, str]:
+    through, quote = TryOnJob.garments.through._meta, connection.ops.quote_name
+    return (
+        quote(through.db_table),
+        quote(through.get_field("tryonjob").column),
+        quote(through.get_field("garment").column),
+    )
+
+
+_JOB_GARMENTS = _quoted_job_garments()
+
+
 def _garments_of_new_job(job: TryOnJob, garments: list[Garment]) -> None:
     """A new job's garments in one INSERT, and kept on it, so showing them costs no query."""
-    through, unique = TryOnJob.garments.through, {garment.id: garment for garment in garments}
-    through.objects.bulk_create([through(tryonjob_id=job.id, garment_id=garment_id) for garment_id in unique])
+    unique = {garment.id: garment for garment in garments}
+    # Plain values in a plain INSERT: bulk_create compiles it anew each time and reads back ids nothing uses.
+    through, quote = TryOnJob.garments.through._meta, connection.ops.quote_name
+    table, job_column, garment_column = (
+        quote(name)
+        for name in (through.db_table, through.get_field("tryonjob").column, through.get_field("garment").column)
+    )
+    rows = ", ".join(["(%s, %s)"] * len(unique))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({job_column}, {garment_column}) VALUES {rows}",
+            [value for garment_id in unique for value in (job.id, garment_id)],
+        )
     job._prefetched_objects_cache = {  # its garments never change; its images do, so they are read when asked
-        "garments": _known_rows(Garment, sorted(unique.values(), key=lambda garment: (garment.name, garment.id))),
+        "garments": known_rows(Garment, sorted(unique.values(), key=lambda garment: (garment.name, garment.id))),
     }
-
-
-def _known_rows(model, rows: list):
-    """A queryset whose rows are already known: what prefetch_related would have fetched, without the query."""
-    known = model.objects.none()
-    known._result_cache, known._prefetch_done = list(rows), True
-    return known
 
 
 @transaction.atomic
@@ -307,7 +323,7 @@ def _live_job(merchant: Merchant, cache_key: str) -> TryOnJob | None:
 
 def _reusable_job(merchant: Merchant, wanted: list[tuple[str, Sequence[str]]]) -> TryOnJob | None:
     """The first of `wanted` (cache key, statuses that answer it) that a job of `merchant` matches."""
-    return _first_wanted(_reusable_jobs(merchant, wanted), wanted)
+    return _reusable_job_and_person(merchant, wanted, None)[0]
 
 
 def _reusable_job_and_person(
@@ -315,23 +331,25 @@ def _reusable_job_and_person(
 ) -> tuple[TryOnJob | None, PersonRender | None]:
     """_reusable_job, and the stage-1 person of `person` (a plan) when it was rendered before, in one query:
     a new warp try-on's draft dresses it (tryon.jobs.drafts)."""
-    if person is None:
-        return _reusable_job(merchant, wanted), None
-    found = rows_at_once(
-        {
-            "jobs": _reusable_jobs(merchant, wanted),
-            "person": PersonRender.objects.filter(merchant=merchant, fingerprint=person.fingerprint),
-        },
-        optional=True,
-    )
-    return _first_wanted(found["jobs"], wanted), next(iter(found["person"]), None)
+    statuses = tuple(tuple(answering) for _, answering in wanted)
+    keys = [cache_key for cache_key, _ in wanted]
+    fingerprint = {"fingerprint": person.fingerprint} if person is not None else {}
+    found = _REUSABLE(statuses, merchant_id=merchant.id, cache_keys=keys, **fingerprint)
+    return _first_wanted(found["jobs"], wanted), next(iter(found.get("person", ())), None)
 
 
-def _reusable_jobs(merchant: Merchant, wanted: list[tuple[str, Sequence[str]]]):
+def _reusable_rows(statuses: tuple[tuple[str, ...], ...], *, merchant_id, cache_keys, fingerprint=None) -> dict:
     matches = Q()
-    for cache_key, statuses in wanted:
-        matches |= Q(cache_key=cache_key, status__in=statuses)
-    return TryOnJob.objects.filter(matches, merchant=merchant)
+    for cache_key, answering in zip(cache_keys, statuses, strict=True):
+        matches |= Q(cache_key=cache_key, status__in=answering)
+    wanted = {"jobs": TryOnJob.objects.filter(matches, merchant_id=merchant_id)}
+    if fingerprint is not None:
+        wanted["person"] = PersonRender.objects.filter(merchant_id=merchant_id, fingerprint=fingerprint)
+    return wanted
+
+
+# Every submission asks it: compiled once per shape (tryon.rows).
+_REUSABLE = PreparedRows(_reusable_rows, optional=True)
 
 
 def _first_wanted(jobs, wanted: list[tuple[str, Sequence[str]]]) -> TryOnJob | None:

@@ -2,9 +2,10 @@
 
 `hit(key, window=...)` adds one to the key's count in the current window and returns the count after it,
 in one atomic step, so two processes (or twenty threads) can never both see "one left". The store is
-TRYON_RATELIMIT_STORE: "cache" counts with Redis INCR (cache.add, then cache.incr); "database" with
-`UPDATE ... SET count = count + 1` on a row per key and window (the embedded SQLite default, or PostgreSQL
-without Redis). Windows are aligned to the clock, so each window's key is new and old rows just expire.
+TRYON_RATELIMIT_STORE: "cache" counts with Redis INCR (a SET NX with the window's expiry, then INCR, in one
+MULTI); "database" with `UPDATE ... SET count = count + 1` on a row per key and window (the embedded SQLite
+default, or PostgreSQL without Redis). Windows are aligned to the clock, so each window's key is new and old
+rows just expire.
 """
 
 import contextlib
@@ -14,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.db.models import F
 
@@ -60,6 +62,12 @@ def _store() -> str:
 
 
 def _cache_hit(window_key: str, window: int) -> int:
+    backend = caches["default"]  # the backend itself: `cache` is a proxy, never an instance of one
+    if isinstance(backend, RedisCache):  # one round trip: the window's key made with its expiry if new, and counted
+        key = backend.make_and_validate_key(window_key)
+        with backend._cache.get_client(key, write=True).pipeline(transaction=True) as both:
+            _made, count = both.set(key, 0, ex=window + 1, nx=True).incr(key).execute()
+        return count
     for _attempt in range(3):
         if cache.add(window_key, 1, timeout=window + 1):
             return 1

@@ -87,7 +87,7 @@ def redis_cache(settings):
     """The shop as production runs it (TRYON_CACHE_URL): rate counters in Redis, sessions read from Redis."""
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "tryon.redis_clients.RedisCache",  # as tryon.settings configures it
             "LOCATION": f"redis://{REDIS[0]}:{REDIS[1]}/12",
             "KEY_PREFIX": f"test-{os.getpid()}",
         }
@@ -118,6 +118,18 @@ def test_the_shops_try_on_post_costs_a_handful_of_queries_too(served, redis_cach
     assert job.pose == another_pose and job.plan["mode"] == "warp"
     assert answer.json()["draft"] and answer.json()["images"] == []  # the draft at once, in the answer itself
     assert client.get(answer.json()["status_url"]).json()["id"] == job.id  # the session knows the new try-on
+
+
+def test_with_server_timing_on_each_answer_says_the_cpu_its_request_took(served, settings):
+    storefront = warp_storefront()
+    quiet = storefront.client.post("/api/v1/tryons", storefront.tryon_body(seed=11), format="json")
+    settings.TRYON_SERVER_TIMING = True  # as python -m tryon.bench.submissions runs the web app
+
+    timed = storefront.client.post("/api/v1/tryons", storefront.tryon_body(seed=12), format="json")
+
+    assert "Server-Timing" not in quiet  # off by default: a public deployment need not say how long it thought
+    name, _, duration = timed["Server-Timing"].partition(";dur=")
+    assert timed.status_code == 202 and name == "app-cpu" and 0 < float(duration) < 60_000
 
 
 def test_the_same_picks_with_another_seed_share_the_draft_instead_of_warping_again(served, caplog):
@@ -160,3 +172,25 @@ def test_the_web_app_never_imports_the_engine_or_the_scorers():
     ).stdout.strip()
 
     assert loaded == "", f"the web process imported {loaded}"
+
+
+def test_a_try_on_of_a_shoppers_own_model_reads_its_picks_in_one_query_too(served):
+    storefront = warp_storefront()
+    made = storefront.client.post(
+        "/api/v1/shopper-models",
+        {"gender_presentation": "feminine", "age_range": "25-34", "body_type": "slim", "skin_tone": "deep"},
+        format="json",
+    ).json()
+    body = {name: value for name, value in storefront.tryon_body(seed=13).items() if name != "fashion_model_id"}
+    storefront.client.post("/api/v1/tryons", {**body, "shopper_model_id": made["id"]}, format="json")  # warm
+
+    with CaptureQueriesContext(connection) as queries:
+        answer = storefront.client.post(
+            "/api/v1/tryons", {**body, "seed": 14, "shopper_model_id": made["id"]}, format="json"
+        )
+
+    assert answer.status_code == 202, answer.json()
+    statements = [query["sql"] for query in queries.captured_queries if query["sql"] not in ("BEGIN", "COMMIT")]
+    # As a catalog model's, plus the shopper model itself and its "last used" (the idle sweep goes by it)
+    assert len(statements) <= MAX_QUERIES + 2, "\n".join(sql[:160] for sql in statements)
+    assert TryOnJob.objects.get(pk=answer.json()["id"]).fashion_model_id != storefront["fashion_model"].id

@@ -13,7 +13,6 @@ from tryon.api.auth import merchant_of
 from tryon.api.idempotency import idempotent
 from tryon.api.selectors import tryon_job_list, tryon_picks_get
 from tryon.api.serializers import TryOnCreateInput, TryOnListFilter, TryOnOutput, tryon_job_data
-from tryon.catalog.models import FashionModel
 from tryon.jobs.services import tryon_job_cancel, tryon_job_create
 from tryon.shoppers.services import shopper_model_touch
 
@@ -47,7 +46,8 @@ class TryOnCreateApi(APIView):
         person = None
         if "shopper_model_id" in data:  # a shopper's own model (tryon.shoppers): only the key that made it finds it
             person = shopper_model_of(request, data["shopper_model_id"], field="shopper_model_id").fashion_model
-            named.update(fashion_model_id=person.id, fashion_models=FashionModel.objects.filter(pk=person.pk))
+            named.pop("fashion_model_id", None)
+            named["fashion_model"] = person
         picks = tryon_picks_get(merchant=merchant, **named)
         try:
             job = tryon_job_create(
