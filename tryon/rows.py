@@ -104,8 +104,8 @@ def _typed(shape):
 
 def _is_stand_in(value) -> bool:
     if isinstance(value, str):
-        return "\x00prepared:" in value
-    return type(value) is int and value <= -(10**17)
+        return STAND_IN_TEXT in value
+    return type(value) is int and value < STAND_IN_INTS_BELOW
 
 
 def _hashable(value) -> bool:
@@ -123,9 +123,13 @@ def _kind(name: str, value) -> tuple[type, int | None]:
     return type(value), None
 
 
+# Stand-ins: values no real row or constant holds, so each is found again among the compiled parameters.
+STAND_IN_INTS_BELOW = -(10**17)
+STAND_IN_TEXT = "\x00prepared:"
+
+
 def _stand_in(kind: type, name: str, number: int):
-    # Values no real row or constant holds, so each is found again among the compiled parameters.
-    return -(10**17) - number if kind is int else f"\x00prepared:{name}:{number}\x00"
+    return STAND_IN_INTS_BELOW - number if kind is int else f"{STAND_IN_TEXT}{name}:{number}\x00"
 
 
 def _compile(querysets: dict[str, QuerySet], *, optional: bool) -> _Statement:

@@ -24,6 +24,16 @@ def absolute_url(context: dict, url: str) -> str:
     return urljoin(settings.TRYON_PUBLIC_URL, url)
 
 
+def job_link(context: dict, job: TryOnJob, route: str) -> str:
+    """The absolute URL of a job's API route ("detail" or "cancel")."""
+    return absolute_url(context, reverse(f"api:tryon-{route}", kwargs={"id": job.id}))
+
+
+def file_url(context: dict, file) -> str | None:
+    """A stored file as an absolute, signed URL that expires; None when there is no file."""
+    return absolute_url(context, signed_url(file)) if file else None
+
+
 @extend_schema_field(OpenApiTypes.URI)
 class FileUrlField(serializers.Field):
     """An uploaded or generated file as an absolute, signed URL that expires; null when there is no file."""
@@ -32,7 +42,7 @@ class FileUrlField(serializers.Field):
         super().__init__(read_only=True, **kwargs)
 
     def to_representation(self, file):
-        return absolute_url(self.context, signed_url(file)) if file else None
+        return file_url(self.context, file)
 
     def get_attribute(self, instance):
         return super().get_attribute(instance) or None
@@ -86,10 +96,10 @@ class TryOnLinksOutput(serializers.Serializer):
     cancel = serializers.SerializerMethodField()
 
     def get_self(self, job) -> str:
-        return absolute_url(self.context, reverse("api:tryon-detail", kwargs={"id": job.id}))
+        return job_link(self.context, job, "detail")
 
     def get_cancel(self, job) -> str:
-        return absolute_url(self.context, reverse("api:tryon-cancel", kwargs={"id": job.id}))
+        return job_link(self.context, job, "cancel")
 
 
 class TryOnOutput(serializers.ModelSerializer):
@@ -153,10 +163,6 @@ def job_public_data(job: TryOnJob, *, request=None, new: bool = False) -> dict:
     """
     context = {"request": request}
     images = [] if new and "images" not in getattr(job, "_prefetched_objects_cache", {}) else list(job.images.all())
-    links = {
-        name: absolute_url(context, reverse(f"api:tryon-{name}", kwargs={"id": job.id}))
-        for name in ("detail", "cancel")
-    }
     return {
         "id": job.id,
         "status": job.status,
@@ -166,7 +172,7 @@ def job_public_data(job: TryOnJob, *, request=None, new: bool = False) -> dict:
         "failure_code": job.failure_code or None,
         "error": job.error,
         "notice": job.notice,
-        "draft_url": _file_url(context, job.draft),
+        "draft_url": file_url(context, job.draft),
         "images": [_image_data(context, image) for image in images],
         "quality_retries": max(0, len(job.quality_attempts) - 1),
         "parameters": images[0].parameters if images else None,
@@ -184,7 +190,7 @@ def job_public_data(job: TryOnJob, *, request=None, new: bool = False) -> dict:
             "finished_at": _datetime(job.finished_at),
             "render_seconds": _shown(job.render_seconds, float),
         },
-        "links": {"self": links["detail"], "cancel": links["cancel"]},
+        "links": {"self": job_link(context, job, "detail"), "cancel": job_link(context, job, "cancel")},
     }
 
 
@@ -199,15 +205,11 @@ def _shown(value, written):
     return None if value is None else written(value)
 
 
-def _file_url(context: dict, file) -> str | None:
-    return absolute_url(context, signed_url(file)) if file else None
-
-
 def _image_data(context: dict, image: GeneratedImage) -> dict:
     scores = image.scores
     return {
         "index": image.index,
-        "url": _file_url(context, image.file),
+        "url": file_url(context, image.file),
         "width": image.width,
         "height": image.height,
         "seed": image.seed,

@@ -86,7 +86,9 @@ def test_four_samples_come_back_as_four_images_each_with_its_own_seed_and_infote
 def test_garments_may_be_picked_one_by_one_instead_of_a_catalog_item(storefront):
     garments = [
         storefront["catalog_item"].garments.get(),
-        GarmentFactory(merchant=storefront.merchant, category="bottom"),
+        GarmentFactory(
+            merchant=storefront.merchant, category="bottom", name="Wide trousers"
+        ),  # after "Garment <n>" by name
     ]
     body = storefront.tryon_body(catalog_item_id=None, garment_ids=[g.id for g in garments], samples=2, preset="tiny")
     del body["catalog_item_id"]
