@@ -6,6 +6,7 @@ module checks the picks and assembles the plan: size, ControlNet units, and for 
 the mask and the garment references.
 """
 
+import functools
 from collections.abc import Sequence
 
 from prompts import brief, hems, outfit
@@ -25,6 +26,8 @@ SLEEVED = ("elbow", "three-quarter", "long")
 # warp: how far the draft is noised before the refine repaints it. Low enough that a print's lines and a
 # logo survive, high enough that folds, shading and the seams at the body blend in (presets set their own).
 WARP_STRENGTH = 0.5
+# Plans kept per process (build_plan): the picks a shop's shoppers try on are few, and a plan is a few kB.
+PLANS_KEPT = 256
 
 
 def build_plan(
@@ -65,7 +68,58 @@ def build_plan(
     A cast fashion model (fashion_model.identity) keeps its person: the plan that renders the person (generate,
     or warp's stage 1) carries its portrait as identity_references and its words, and the stage-1 person starts
     from its identity_seed unless `person_seed` is given, the same for every garment, pose and scene.
+    Built once per process for the same arguments up to the seed (PLANS_KEPT of them): the words and the geometry
+    are most of a submission's work and do not depend on the seed, so another seed is the kept plan with its seed
+    replaced (GenerationPlan.replaced), unless the stage-1 person's seed follows it. Arguments equal in Python share
+    a plan (keypoints at 0.0 and -0.0 draw the same picture).
     """
+    arguments = dict(locals())  # this function's arguments, by name
+    if isinstance(garments, list):
+        arguments["garments"] = tuple(garments)
+    try:
+        hash(tuple(arguments.values()))
+    except TypeError:  # a caller's own mutable value cannot be a key: built, not kept
+        return _plan_of(**arguments)
+    if type(seed) is not int or not 0 <= seed < 2**32 or not isinstance(fashion_model, FashionModelPick):
+        return _plan_of(**arguments)  # refused, as it always was, with the same error
+    person_follows_seed = _person_seed(fashion_model, person_seed, None) is None
+    plan = _kept_plan(**{**arguments, "seed": seed if person_follows_seed else 0})
+    return plan if plan.seed == seed else plan.replaced(seed=seed)
+
+
+@functools.lru_cache(maxsize=PLANS_KEPT, typed=True)  # typed: 1, 1.0 and True are different arguments
+def _kept_plan(**arguments) -> GenerationPlan:
+    plan = _plan_of(**arguments)
+    plan.fingerprint, plan.to_dict()  # walked once, here: every plan replaced() derives from it reuses the walks
+    return plan
+
+
+def _plan_of(
+    *,
+    garments: GarmentPick | Sequence[GarmentPick],
+    fashion_model: FashionModelPick,
+    pose: PosePick,
+    scene: ScenePick,
+    preset: str,
+    seed: int,
+    steps: int,
+    guidance_scale: float,
+    sampler: str,
+    width: int | None,
+    height: int | None,
+    base_size: tuple[int, int],
+    style: str,
+    mode: str,
+    canny: bool,
+    samples: int,
+    strength: float,
+    garment_references: bool,
+    person_seed: int | None,
+    person_preset: str | None,
+    preview: bool,
+) -> GenerationPlan:
+    """build_plan's work, for every argument. `seed` reaches the plan's seed and, through _person_seed, the
+    stage-1 person's, nothing else: build_plan keeps plans up to the seed on that."""
     picked = _check_inputs(garments, fashion_model, pose, scene)
     if style not in STYLES:
         raise PickError(f"style: {style!r} is not one of {', '.join(STYLES)}")

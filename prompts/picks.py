@@ -142,14 +142,20 @@ def _keypoints(field: str, keypoints) -> tuple[Keypoint, ...]:
         raise PickError(f"{field}: expected {len(OPENPOSE_KEYPOINTS)} OpenPose keypoints, got {len(keypoints)}")
     points = []
     for name, point in zip(OPENPOSE_KEYPOINTS, keypoints, strict=True):
-        if not isinstance(point, Sequence) or len(point) != 3 or not all(_is_number(value) for value in point[:2]):
+        if type(point) is tuple and len(point) == 3 and tuple(map(type, point)) == _CANONICAL:
+            x, y, visible = point  # canonical already (every submission's pose): only its range is checked
+        elif not isinstance(point, Sequence) or len(point) != 3 or not all(_is_number(value) for value in point[:2]):
             raise PickError(f"{field}.{name}: {point!r} is not (x, y, visible)")
-        x, y, visible = float(point[0]), float(point[1]), bool(point[2])
+        else:
+            x, y, visible = float(point[0]), float(point[1]), bool(point[2])
         if not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
             raise PickError(f"{field}.{name}: ({x}, {y}) is outside 0..1")
         points.append((x, y, visible))
     # Canonical (float, float, bool) tuples: 0 and 0.0, or lists and tuples, must not fingerprint differently.
     return tuple(points)
+
+
+_CANONICAL = (float, float, bool)
 
 
 def _is_number(value) -> bool:

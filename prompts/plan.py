@@ -374,7 +374,16 @@ class GenerationPlan:
         return tuple({ref.sha256: ref for ref in refs if ref is not None}.values())
 
     def to_dict(self) -> dict:
-        return _plain(self, names=True)
+        """The plan as JSON-ready dicts and lists: a new dict each time, whose nested values are the plan's own
+        (walked once per plan, see replaced): copy them before changing them."""
+        return dict(self._named)
+
+    @cached_property
+    def _named(self) -> dict:
+        return {
+            name: self.person.to_dict() if name == "person" and self.person is not None else _plain(value, names=True)
+            for name, value in ((name, getattr(self, name)) for name in _field_names(type(self)))
+        }
 
     def to_json(self) -> str:
         return _json(self.to_dict())
@@ -399,28 +408,61 @@ class GenerationPlan:
     def from_json(cls, text: str) -> "GenerationPlan":
         return cls.from_dict(json.loads(text))
 
+    def replaced(self, **changes) -> "GenerationPlan":
+        """dataclasses.replace(self, **changes), its fingerprint and to_dict walking only the changed fields.
+
+        A submission derives plans from one it already walked (another seed, its preview): the walk of the rest
+        of the plan (prompts, keypoints, layers) is reused, so only the changed fields are walked anew.
+        """
+        plan = dataclasses.replace(self, **changes)
+        if "_canonical" in self.__dict__:
+            canonical = dict(self._canonical)
+            for name in changes:
+                if name != "person":
+                    _put_canonical(canonical, name, getattr(plan, name))
+            plan.__dict__["_canonical"] = canonical  # what cached_property would have stored
+        if "_named" in self.__dict__:
+            named = dict(self._named)
+            for name in changes:
+                value = getattr(plan, name)
+                named[name] = value.to_dict() if name == "person" and value is not None else _plain(value, names=True)
+            plan.__dict__["_named"] = named
+        return plan
+
     @cached_property  # a frozen plan's: asked for several times per submission (cache keys, the person, the row)
     def fingerprint(self) -> str:
         """sha256 of the canonical JSON: equal exactly when the rendered image would be equal.
 
         Images count by content (sha256) only: the same photo stored under two names renders the same.
         """
-        # The person by its own fingerprint (below), so it is not walked here: fields added to it later leave
-        # both unchanged, and a submission walks each plan once.
-        canonical = {
-            name: None if name == "person" else _plain(getattr(self, name), names=False)
-            for name in _field_names(type(self))
-        }
-        for name, default in LATER_FIELD_DEFAULTS.items():
-            if canonical[name] == default:
-                del canonical[name]
-        for unit in canonical["controlnet_units"]:
-            for name, default in LATER_UNIT_DEFAULTS.items():
-                if unit[name] == default:
-                    del unit[name]
+        canonical = self._canonical
         if self.person is not None:
-            canonical["person"] = self.person.fingerprint
+            canonical = {**canonical, "person": self.person.fingerprint}
         return hashlib.sha256(_json(canonical).encode()).hexdigest()
+
+    @cached_property
+    def _canonical(self) -> dict:
+        """The fingerprint's fields, the person aside: it counts by its own fingerprint (above), so fields added
+        to it later leave both unchanged, and a submission walks each plan once."""
+        canonical = {}
+        for name in _field_names(type(self)):
+            if name != "person":
+                _put_canonical(canonical, name, getattr(self, name))
+        return canonical
+
+
+def _put_canonical(canonical: dict, name: str, value) -> None:
+    """A field as the fingerprint has it: left out at the default of a field added later (LATER_FIELD_DEFAULTS)."""
+    plain = _plain(value, names=False)
+    if name == "controlnet_units":
+        for unit in plain:
+            for unit_field, default in LATER_UNIT_DEFAULTS.items():
+                if unit[unit_field] == default:
+                    del unit[unit_field]
+    if name in LATER_FIELD_DEFAULTS and plain == LATER_FIELD_DEFAULTS[name]:
+        canonical.pop(name, None)
+    else:
+        canonical[name] = plain
 
 
 def _plain(value, *, names: bool):

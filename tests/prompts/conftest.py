@@ -27,22 +27,24 @@ def studio():
 
 @pytest.fixture
 def make_plan(fashion_model, blouse, studio):
+    picks = {
+        "garments": blouse,
+        "fashion_model": fashion_model,
+        "pose": POSE_LIBRARY["front-standing"],
+        "scene": studio,
+        "preset": "sd15",
+        "seed": 1234,
+        "width": 512,
+        "height": 768,
+        "steps": 30,
+        "guidance_scale": 7.0,
+        "sampler": "DPM++ 2M Karras",
+    }
+
     def make(**overrides):
-        picks = {
-            "garments": blouse,
-            "fashion_model": fashion_model,
-            "pose": POSE_LIBRARY["front-standing"],
-            "scene": studio,
-            "preset": "sd15",
-            "seed": 1234,
-            "width": 512,
-            "height": 768,
-            "steps": 30,
-            "guidance_scale": 7.0,
-            "sampler": "DPM++ 2M Karras",
-        }
         return build_plan(**{**picks, **overrides})
 
+    make.defaults = picks
     return make
 
 

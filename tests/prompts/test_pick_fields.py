@@ -3,9 +3,10 @@ cleaned and capped, and callers that never heard of them still served."""
 
 import re
 
+import numpy as np
 import pytest
 
-from prompts import FashionModelPick, GarmentPick, ImageRef, PickError, ScenePick
+from prompts import POSE_LIBRARY, FashionModelPick, GarmentPick, ImageRef, PickError, PosePick, ScenePick
 from prompts.vocabulary import LENGTHS, LENGTHS_BY_CATEGORY
 
 PHOTO = ImageRef("fashion-models/ada.jpg", "a" * 64)
@@ -97,3 +98,28 @@ def test_keywords_are_capped_in_number_and_length(make_plan):
     said = re.findall(r"keyword\d+(?: long)*", plan.prompt)
     assert len(said) == 4
     assert all(len(keyword.strip()) <= 30 for keyword in said)
+
+
+def test_a_poses_keypoints_read_the_same_however_they_are_written():
+    canonical = POSE_LIBRARY["front-standing"].keypoints
+    as_stored = [[int(x) if x in (0.0, 1.0) else x, y, int(visible)] for x, y, visible in canonical]  # JSON's
+    as_numpy = [(np.float64(x), np.float64(y), np.bool_(visible)) for x, y, visible in canonical]
+
+    for written in (canonical, as_stored, as_numpy):
+        keypoints = PosePick("front", written).keypoints
+        assert keypoints == canonical
+        assert all(tuple(map(type, point)) == (float, float, bool) for point in keypoints)
+
+
+@pytest.mark.parametrize(
+    ("point", "message"),
+    [((1.5, 0.5, True), r"pose\.keypoints\.nose: \(1\.5, 0\.5\) is outside 0\.\.1"),
+     ((float("nan"), 0.5, True), r"pose\.keypoints\.nose: \(nan, 0\.5\) is outside 0\.\.1"),
+     ((0.5, 0.5), r"pose\.keypoints\.nose: \(0\.5, 0\.5\) is not \(x, y, visible\)"),
+     (("0.5", 0.5, True), r"pose\.keypoints\.nose: \('0\.5', 0\.5, True\) is not \(x, y, visible\)")],
+)  # fmt: skip
+def test_a_keypoint_out_of_range_or_malformed_is_refused_by_name(point, message):
+    keypoints = (point, *POSE_LIBRARY["front-standing"].keypoints[1:])
+
+    with pytest.raises(PickError, match=message):
+        PosePick("front", keypoints)

@@ -1,12 +1,18 @@
-"""The reads every submission makes are compiled once per process (tryon.rows.PreparedRows): each call must
-still answer exactly what the ORM would for its own values, and a build that would answer wrongly is refused."""
+"""The reads and the job INSERT every submission makes are compiled once per process (tryon.rows.PreparedRows,
+PreparedInsert): each call must still read or write exactly what the ORM would for its own values, and a build
+that would answer wrongly is refused."""
 
 import pytest
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Model, Q, Value
+from django.db.models.signals import post_save
+from django.forms.models import model_to_dict
+from django.utils import timezone
 
-from tests.factories import FashionModelFactory, MerchantFactory, PoseFactory
+from tests.factories import FashionModelFactory, MerchantFactory, PoseFactory, SceneFactory
 from tryon.catalog.models import FashionModel, Pose
-from tryon.rows import PreparedRows
+from tryon.jobs.models import TryOnJob
+from tryon.rows import PreparedInsert, PreparedRows
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +97,82 @@ def test_only_ints_strings_and_lists_of_them_are_bound(value):
 
     with pytest.raises(TypeError, match="pk"):
         prepared(pk=value)
+
+
+# --- PreparedInsert: a new try-on's row, its INSERT compiled once ---
+
+
+def job_values(merchant) -> dict:
+    return {
+        "merchant": merchant,
+        "fashion_model": FashionModelFactory(merchant=merchant),
+        "pose": PoseFactory(merchant=merchant),
+        "scene": SceneFactory(merchant=merchant),
+        "plan": {"prompt": "a linen dress", "keypoints": [[0.5, 0.25, True]], "ratio": 0.75, "person": None},
+        "preset": "tiny",
+        "style": "studio",
+        "steps_total": 4,
+        "notice": "Drawn from the description, not the photo.",
+        "draft": "drafts/draft-1.jpg",
+        "enqueued_at": timezone.now(),
+    }
+
+
+def unique(seed: int) -> dict:
+    return {"seed": seed, "cache_key": f"key-{seed}", "plan_fingerprint": f"{seed:064x}"}
+
+
+def stored(job: TryOnJob) -> dict:
+    row = model_to_dict(TryOnJob.objects.get(pk=job.pk))
+    return {name: value for name, value in row.items() if name not in ("id", *unique(0))}
+
+
+def test_a_prepared_insert_stores_the_row_that_create_would():
+    values = job_values(MerchantFactory())
+    new_job = PreparedInsert(TryOnJob)
+    made = TryOnJob.objects.create(**values, **unique(1))
+
+    for seed in (2, 3):  # the first compiles, the second only binds
+        job = new_job(**values, **unique(seed))
+
+        assert job.pk and not job._state.adding and job.seed == seed
+        assert stored(job) == stored(made)
+        assert TryOnJob.objects.get(pk=job.pk).created_at == job.created_at  # auto_now_add, as create() sets it
+    assert list(new_job._sql) == [connection.vendor]
+
+
+def test_a_prepared_insert_keeps_the_constraints_of_the_table():
+    merchant = MerchantFactory()
+    new_job = PreparedInsert(TryOnJob)
+    values = job_values(merchant)
+    new_job(**values, **unique(7))
+
+    with pytest.raises(IntegrityError), transaction.atomic():  # the same live render twice (tryon_job_create)
+        new_job(**values, **{**unique(8), "cache_key": "key-7"})
+
+
+def test_where_create_would_do_more_create_runs():
+    values = job_values(MerchantFactory())
+    new_job = PreparedInsert(TryOnJob)
+    heard = []
+
+    def listener(sender, instance, created, **kwargs):
+        heard.append((instance.seed, created))
+
+    post_save.connect(listener, sender=TryOnJob)
+    try:
+        new_job(**values, **unique(4))  # someone listens for saves: they hear this one
+    finally:
+        post_save.disconnect(listener, sender=TryOnJob)
+    job = new_job(**{**values, "steps_total": Value(6)}, **unique(5))  # an expression: create() resolves it
+
+    assert heard == [(4, True)]
+    assert TryOnJob.objects.get(pk=job.pk).steps_total == 6
+    assert new_job._sql == {}  # neither was prepared
+
+
+def test_a_model_with_its_own_save_is_refused(monkeypatch):
+    monkeypatch.setattr(TryOnJob, "save", lambda self, *args, **kwargs: Model.save(self, *args, **kwargs))
+
+    with pytest.raises(ValueError, match="TryOnJob: a prepared insert is for a plain model"):
+        PreparedInsert(TryOnJob)

@@ -71,13 +71,17 @@ class Stack:
     def psql(self, sql: str) -> None:
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", sql], check=True, capture_output=True)
 
-    def start(self) -> str:
+    def prepare(self) -> str:
+        """A scratch database with the demo shop, an empty broker; the API key made for the bench."""
         self.psql(f"DROP DATABASE IF EXISTS {DATABASE}")
         self.psql(f"CREATE DATABASE {DATABASE}")
         subprocess.run(["redis-cli", "-n", "14", "flushdb"], check=True, capture_output=True)
         self.manage("migrate", "--noinput")
         self.manage("tryon_demo")
-        key = self.manage("tryon_apikey", "create", "--merchant", "demo", "--name", "bench").split()[-1]
+        return self.manage("tryon_apikey", "create", "--merchant", "demo", "--name", "bench").split()[-1]
+
+    def start(self) -> str:
+        key = self.prepare()
         # As deploy/ runs it: below the web app (systemd's Nice=10, compose's cpu_shares), one job at a time.
         worker = [
             "nice",

@@ -3,10 +3,11 @@ import it from here (the webhooks app uses jobs and catalog only, never the API)
 routes by URL name, which needs no import of it.
 """
 
+import functools
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -26,7 +27,21 @@ def absolute_url(context: dict, url: str) -> str:
 
 def job_link(context: dict, job: TryOnJob, route: str) -> str:
     """The absolute URL of a job's API route ("detail" or "cancel")."""
-    return absolute_url(context, reverse(f"api:tryon-{route}", kwargs={"id": job.id}))
+    head, tail = _id_route(f"api:tryon-{route}", get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    return absolute_url(context, f"{head}{int(job.id)}{tail}")
+
+
+_SOME_ID = 987654321987654321  # as long as an id may be (tryon.api.routing.IdConverter), found once in its URL
+
+
+@functools.lru_cache(maxsize=64)
+def _id_route(name: str, script_prefix: str, urlconf) -> tuple[str, str]:
+    """A route with one id, reversed once per prefix and URL conf: the URL before and after its id. Every answer
+    carries links to its job, and reverse() searches the routes again each time."""
+    head, found, tail = reverse(name, kwargs={"id": _SOME_ID}).partition(str(_SOME_ID))
+    if not found or str(_SOME_ID) in tail:
+        raise ValueError(f"{name}: a route with one id in its URL")
+    return head, tail
 
 
 def file_url(context: dict, file) -> str | None:

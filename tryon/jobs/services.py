@@ -4,7 +4,6 @@ Every state change is a conditional UPDATE whose row count says whether it happe
 redelivered task, a second worker or a cancel racing a render can never move a job twice.
 """
 
-import dataclasses
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from tryon.jobs.drafts import tryon_draft_get_or_create
 from tryon.jobs.models import PersonRender, TryOnJob
 from tryon.jobs.outbox import job_event_record
 from tryon.merchants.models import Merchant, ModerationLevel
-from tryon.rows import PreparedRows, known_rows
+from tryon.rows import PreparedInsert, PreparedRows, known_rows
 
 logger = logging.getLogger(__name__)
 Status = TryOnJob.Status
@@ -151,7 +150,7 @@ def tryon_job_create(
     # its own (two round trips fewer per submission); the winner's job is the answer.
     try:
         with transaction.atomic():
-            job = TryOnJob.objects.create(
+            job = _NEW_JOB(
                 merchant=merchant,
                 catalog_item=catalog_item,
                 fashion_model=fashion_model,
@@ -180,16 +179,8 @@ def tryon_job_create(
     return job
 
 
-def _quoted_job_garments() -> tuple[str, str, str]:
-    through, quote = TryOnJob.garments.through._meta, connection.ops.quote_name
-    return (
-        quote(through.db_table),
-        quote(through.get_field("tryonjob").column),
-        quote(through.get_field("garment").column),
-    )
-
-
-_JOB_GARMENTS = _quoted_job_garments()
+# Every new try-on writes one: its INSERT compiled once (tryon.rows).
+_NEW_JOB = PreparedInsert(TryOnJob)
 
 
 def _garments_of_new_job(job: TryOnJob, garments: list[Garment]) -> None:
@@ -313,8 +304,8 @@ def _moderation_salt(merchant: Merchant) -> str:
 
 def _preview_of(plan: GenerationPlan) -> GenerationPlan:
     """The same picks on the engine's preview path (generation.preview), its stage-1 person too."""
-    person = dataclasses.replace(plan.person, preview=True) if plan.person is not None else None
-    return dataclasses.replace(plan, preview=True, person=person)
+    person = plan.person.replaced(preview=True) if plan.person is not None else None
+    return plan.replaced(preview=True, person=person)
 
 
 def _live_job(merchant: Merchant, cache_key: str) -> TryOnJob | None:

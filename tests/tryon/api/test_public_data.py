@@ -2,6 +2,7 @@
 documented shape is TryOnOutput's. Every kind of job a storefront can meet must look the same through both."""
 
 import pytest
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIRequestFactory
@@ -83,3 +84,20 @@ def test_a_webhook_body_without_a_request_reads_the_same(shop, settings):  # lin
 
     assert shown(fresh(job)) == documented(job, None)
     assert job_public_data(fresh(job))["images"][0]["url"].startswith("https://tryon.example.test/")
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/tryon/"])  # the app mounted under a path (SCRIPT_NAME) too
+def test_a_jobs_links_are_the_routes_reverse_gives(shop, api_request, script_prefix):
+    job = tryon_job_create(**shop, seed=11, enqueue=False)
+    try:
+        set_script_prefix(script_prefix)
+        links = job_public_data(job, request=api_request, new=True)["links"]
+        expected = {
+            name: api_request.build_absolute_uri(reverse(f"api:tryon-{route}", kwargs={"id": job.id}))
+            for name, route in (("self", "detail"), ("cancel", "cancel"))
+        }
+    finally:
+        set_script_prefix("/")
+
+    assert links == expected
+    assert links["cancel"] == f"http://testserver{script_prefix}api/v1/tryons/{job.id}/cancel"

@@ -1,7 +1,6 @@
 """Try-on jobs: create, poll, list, cancel."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -13,6 +12,7 @@ from tryon.api.auth import merchant_of
 from tryon.api.idempotency import idempotent
 from tryon.api.selectors import tryon_job_list, tryon_picks_get
 from tryon.api.serializers import TryOnCreateInput, TryOnListFilter, TryOnOutput, tryon_job_data
+from tryon.jobs.public_data import job_link
 from tryon.jobs.services import tryon_job_cancel, tryon_job_create
 from tryon.shoppers.services import shopper_model_touch
 
@@ -65,7 +65,7 @@ class TryOnCreateApi(APIView):
             ) from None
         if person is not None:  # in use: the idle sweep must not take it while the plugin still tries on with it
             shopper_model_touch(fashion_model=person)
-        location = request.build_absolute_uri(reverse("api:tryon-detail", kwargs={"id": job.id}))
+        location = job_link({"request": request}, job, "detail")
         done = getattr(job, "reused", False) and job.is_finished
         return Response(
             tryon_job_data(job, request=request, new=getattr(job, "reused", None) is False),  # made here: no images yet
