@@ -30,6 +30,36 @@ WARP_STRENGTH = 0.5
 PLANS_KEPT = 256
 
 
+def _kept_up_to_the_seed(build):
+    """build_plan, keeping its plans per process up to the seed (its docstring says when); `build_plan.kept` is
+    the cache, `build_plan.__wrapped__` builds without it."""
+
+    @functools.lru_cache(maxsize=PLANS_KEPT, typed=True)  # typed: 1, 1.0 and True are different arguments
+    def kept(**arguments) -> GenerationPlan:
+        plan = build(**arguments)
+        plan.fingerprint, plan.to_dict()  # walked once, here: every plan replaced() derives from it reuses the walks
+        return plan
+
+    @functools.wraps(build)
+    def build_plan(**arguments) -> GenerationPlan:
+        if isinstance(arguments.get("garments"), list):
+            arguments["garments"] = tuple(arguments["garments"])
+        try:
+            hash(tuple(arguments.values()))
+        except TypeError:  # a caller's own mutable value cannot be a key: built, not kept
+            return build(**arguments)
+        seed, fashion_model = arguments.get("seed"), arguments.get("fashion_model")
+        if type(seed) is not int or not 0 <= seed < 2**32 or not isinstance(fashion_model, FashionModelPick):
+            return build(**arguments)  # refused, as it always was, with the same error
+        person_follows_seed = _person_seed(fashion_model, arguments.get("person_seed"), None) is None
+        plan = kept(**{**arguments, "seed": seed if person_follows_seed else 0})
+        return plan if plan.seed == seed else plan.replaced(seed=seed)
+
+    build_plan.kept = kept
+    return build_plan
+
+
+@_kept_up_to_the_seed
 def build_plan(
     *,
     garments: GarmentPick | Sequence[GarmentPick],
@@ -71,55 +101,9 @@ def build_plan(
     Built once per process for the same arguments up to the seed (PLANS_KEPT of them): the words and the geometry
     are most of a submission's work and do not depend on the seed, so another seed is the kept plan with its seed
     replaced (GenerationPlan.replaced), unless the stage-1 person's seed follows it. Arguments equal in Python share
-    a plan (keypoints at 0.0 and -0.0 draw the same picture).
+    a plan (keypoints at 0.0 and -0.0 draw the same picture). `seed` reaches the plan's seed and, through
+    _person_seed, the stage-1 person's, nothing else: the kept plans rely on it.
     """
-    arguments = dict(locals())  # this function's arguments, by name
-    if isinstance(garments, list):
-        arguments["garments"] = tuple(garments)
-    try:
-        hash(tuple(arguments.values()))
-    except TypeError:  # a caller's own mutable value cannot be a key: built, not kept
-        return _plan_of(**arguments)
-    if type(seed) is not int or not 0 <= seed < 2**32 or not isinstance(fashion_model, FashionModelPick):
-        return _plan_of(**arguments)  # refused, as it always was, with the same error
-    person_follows_seed = _person_seed(fashion_model, person_seed, None) is None
-    plan = _kept_plan(**{**arguments, "seed": seed if person_follows_seed else 0})
-    return plan if plan.seed == seed else plan.replaced(seed=seed)
-
-
-@functools.lru_cache(maxsize=PLANS_KEPT, typed=True)  # typed: 1, 1.0 and True are different arguments
-def _kept_plan(**arguments) -> GenerationPlan:
-    plan = _plan_of(**arguments)
-    plan.fingerprint, plan.to_dict()  # walked once, here: every plan replaced() derives from it reuses the walks
-    return plan
-
-
-def _plan_of(
-    *,
-    garments: GarmentPick | Sequence[GarmentPick],
-    fashion_model: FashionModelPick,
-    pose: PosePick,
-    scene: ScenePick,
-    preset: str,
-    seed: int,
-    steps: int,
-    guidance_scale: float,
-    sampler: str,
-    width: int | None,
-    height: int | None,
-    base_size: tuple[int, int],
-    style: str,
-    mode: str,
-    canny: bool,
-    samples: int,
-    strength: float,
-    garment_references: bool,
-    person_seed: int | None,
-    person_preset: str | None,
-    preview: bool,
-) -> GenerationPlan:
-    """build_plan's work, for every argument. `seed` reaches the plan's seed and, through _person_seed, the
-    stage-1 person's, nothing else: build_plan keeps plans up to the seed on that."""
     picked = _check_inputs(garments, fashion_model, pose, scene)
     if style not in STYLES:
         raise PickError(f"style: {style!r} is not one of {', '.join(STYLES)}")

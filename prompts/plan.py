@@ -380,10 +380,7 @@ class GenerationPlan:
 
     @cached_property
     def _named(self) -> dict:
-        return {
-            name: self.person.to_dict() if name == "person" and self.person is not None else _plain(value, names=True)
-            for name, value in ((name, getattr(self, name)) for name in _field_names(type(self)))
-        }
+        return {name: _named_field(name, getattr(self, name)) for name in _field_names(type(self))}
 
     def to_json(self) -> str:
         return _json(self.to_dict())
@@ -424,8 +421,7 @@ class GenerationPlan:
         if "_named" in self.__dict__:
             named = dict(self._named)
             for name in changes:
-                value = getattr(plan, name)
-                named[name] = value.to_dict() if name == "person" and value is not None else _plain(value, names=True)
+                named[name] = _named_field(name, getattr(plan, name))
             plan.__dict__["_named"] = named
         return plan
 
@@ -449,6 +445,11 @@ class GenerationPlan:
             if name != "person":
                 _put_canonical(canonical, name, getattr(self, name))
         return canonical
+
+
+def _named_field(name: str, value):
+    """A field as to_dict has it: the person by its own (kept) to_dict, so it is walked once."""
+    return value.to_dict() if name == "person" and value is not None else _plain(value, names=True)
 
 
 def _put_canonical(canonical: dict, name: str, value) -> None:

@@ -3,12 +3,10 @@ plans derived from it (another seed, the preview) walk only what changed: each m
 the fingerprint, that building it afresh gives. Fingerprints are stored as cache keys: they must not move."""
 
 import dataclasses
-import inspect
 
 import pytest
 
 from prompts import GenerationPlan, ImageRef, build_plan
-from prompts.builder import _kept_plan, _plan_of
 from prompts.plan import _plain
 
 from .test_warp_plans import JEANS, PHOTO, SHIRT
@@ -21,9 +19,7 @@ def fresh(plan: GenerationPlan) -> GenerationPlan:
 
 def built_afresh(**arguments) -> GenerationPlan:
     """build_plan's work without its kept plans."""
-    bound = inspect.signature(build_plan).bind(**arguments)
-    bound.apply_defaults()
-    return _plan_of(**bound.arguments)
+    return build_plan.__wrapped__(**arguments)
 
 
 @pytest.mark.parametrize(
@@ -45,7 +41,7 @@ def test_a_kept_plan_with_another_seed_is_the_plan_built_afresh(make_plan, fashi
     if photo := picks.pop("photo", None):
         fashion_model = dataclasses.replace(fashion_model, photo=photo)
     picks["fashion_model"] = fashion_model
-    _kept_plan.cache_clear()
+    build_plan.kept.cache_clear()
 
     for seed in (1234, 5, 0, 2**32 - 1, 5):
         plan = make_plan(seed=seed, **picks)
@@ -57,17 +53,17 @@ def test_a_kept_plan_with_another_seed_is_the_plan_built_afresh(make_plan, fashi
         if plan.person is not None:
             assert plan.person == built.person
             assert plan.person.fingerprint == fresh(plan.person).fingerprint
-    assert _kept_plan.cache_info().currsize == plans_kept
+    assert build_plan.kept.cache_info().currsize == plans_kept
 
 
 def test_the_same_picks_are_built_once(make_plan):
-    _kept_plan.cache_clear()
+    build_plan.kept.cache_clear()
     make_plan(seed=1, person_seed=9)
     make_plan(seed=2, person_seed=9)
     make_plan(seed=3, person_seed=9, garments=[SHIRT])  # a list is a key as a tuple
     make_plan(seed=4, person_seed=9, garments=[SHIRT])
 
-    assert (_kept_plan.cache_info().misses, _kept_plan.cache_info().hits) == (2, 2)
+    assert (build_plan.kept.cache_info().misses, build_plan.kept.cache_info().hits) == (2, 2)
 
 
 @pytest.mark.parametrize("seed", [True, 5.0, -1, 2**32])  # not a seed: refused as before, never kept
@@ -151,7 +147,7 @@ def test_fingerprints_are_those_stored_before_plans_were_kept(make_plan, fashion
     picks = dict(picks)
     if photo := picks.pop("photo", None):
         picks["fashion_model"] = dataclasses.replace(fashion_model, photo=photo)
-    _kept_plan.cache_clear()
+    build_plan.kept.cache_clear()
     make_plan(**{**picks, "seed": 123})  # kept first with another seed: the asked-for one is replaced() from it
 
     plan = make_plan(**picks)

@@ -4,6 +4,7 @@ Every state change is a conditional UPDATE whose row count says whether it happe
 redelivered task, a second worker or a cancel racing a render can never move a job twice.
 """
 
+import functools
 import hashlib
 import logging
 from collections.abc import Sequence
@@ -186,21 +187,25 @@ _NEW_JOB = PreparedInsert(TryOnJob)
 def _garments_of_new_job(job: TryOnJob, garments: list[Garment]) -> None:
     """A new job's garments in one INSERT, and kept on it, so showing them costs no query."""
     unique = {garment.id: garment for garment in garments}
-    # Plain values in a plain INSERT: bulk_create compiles it anew each time and reads back ids nothing uses.
-    through, quote = TryOnJob.garments.through._meta, connection.ops.quote_name
-    table, job_column, garment_column = (
-        quote(name)
-        for name in (through.db_table, through.get_field("tryonjob").column, through.get_field("garment").column)
-    )
-    rows = ", ".join(["(%s, %s)"] * len(unique))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({job_column}, {garment_column}) VALUES {rows}",
+            _garments_insert_sql(connection.vendor, len(unique)),
             [value for garment_id in unique for value in (job.id, garment_id)],
         )
     job._prefetched_objects_cache = {  # its garments never change; its images do, so they are read when asked
         "garments": known_rows(Garment, sorted(unique.values(), key=lambda garment: (garment.name, garment.id))),
     }
+
+
+@functools.cache  # per database and count of garments (1 to 4): the same few statements for every new job
+def _garments_insert_sql(vendor: str, count: int) -> str:
+    """Plain values in a plain INSERT: bulk_create compiles it anew each time and reads back ids nothing uses."""
+    through, quote = TryOnJob.garments.through._meta, connection.ops.quote_name
+    table, job_column, garment_column = (
+        quote(name)
+        for name in (through.db_table, through.get_field("tryonjob").column, through.get_field("garment").column)
+    )
+    return f"INSERT INTO {table} ({job_column}, {garment_column}) VALUES {', '.join(['(%s, %s)'] * count)}"
 
 
 @transaction.atomic
