@@ -425,6 +425,18 @@ class GenerationPlan:
             plan.__dict__["_named"] = named
         return plan
 
+    @cached_property
+    def on_preview_path(self) -> "GenerationPlan":
+        """The same plan on the engine's preview path (generation.preview), its stage-1 person too.
+
+        Kept on the plan: a kept plan's person is shared by the plans of every seed (prompts.builder), so a
+        shopper's submission derives only its own plan, not its person again.
+        """
+        if self.preview and (self.person is None or self.person.preview):
+            return self
+        person = self.person.on_preview_path if self.person is not None else None
+        return self.replaced(preview=True, person=person)
+
     @cached_property  # a frozen plan's: asked for several times per submission (cache keys, the person, the row)
     def fingerprint(self) -> str:
         """sha256 of the canonical JSON: equal exactly when the rendered image would be equal.

@@ -14,7 +14,7 @@ os.environ.setdefault("TRYON_MODELS_DIR", str(Path(__file__).resolve().parent.pa
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from tryon.settings import *  # noqa: E402, F403
-from tryon.settings import with_query_metrics  # noqa: E402
+from tryon.settings import as_run_here  # noqa: E402
 
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
@@ -35,7 +35,7 @@ if USE_POSTGRES:
             "TEST": {"NAME": f"test_tryon_{os.getpid()}"},
         }
     }
-    DATABASES["default"] = with_query_metrics(DATABASES["default"])  # as production: queries count for /metrics
+    DATABASES["default"] = as_run_here(DATABASES["default"])  # as production: query metrics, prepared statements
 
 # Tasks run inline unless a test starts a real worker (tests/tryon/worker.py switches this off).
 CELERY_TASK_ALWAYS_EAGER = True

@@ -96,16 +96,18 @@ def public_address(host: str, port: int, *, allowed=(), timeout: float) -> str:
     """The address to connect to for `host`: resolved once, within `timeout` seconds, every address checked.
 
     Raises AddressRefused when any address is not public and not in `allowed` (an IPv6 address that embeds an
-    IPv4 one is judged by both), TimeoutError when the lookup is too slow, OSError when the name does not resolve.
+    IPv4 one is judged by that), TimeoutError when the lookup is too slow, OSError when the name does not resolve.
     """
     addresses = []
     for *_, sockaddr in _resolve(host, port, timeout):
         address = ipaddress.ip_address(sockaddr[0].split("%")[0])  # an IPv6 zone (fe80::1%eth0) is no part of it
         addresses.append(address)
-        for judged in filter(None, (address, _embedded_ipv4(address))):
-            if not judged.is_global and not any(judged in network for network in allowed):
-                refusal = f"{host} resolves to {address}, a {_kind(judged)} address: not a public address"
-                raise AddressRefused(f"{refusal}, so this server will not call it.")
+        # One that embeds an IPv4 address reaches that address through a translator: it is judged by it. Its IPv6
+        # prefix says nothing more, and older Pythons (Debian's 3.11.2) call all of 6to4 (2002::/16) private.
+        judged = _embedded_ipv4(address) or address
+        if not judged.is_global and not any(judged in network for network in allowed):
+            refusal = f"{host} resolves to {address}, a {_kind(judged)} address: not a public address"
+            raise AddressRefused(f"{refusal}, so this server will not call it.")
     if not addresses:
         raise socket.gaierror(f"{host} resolves to no address.")
     return str(addresses[0])

@@ -120,15 +120,32 @@ else:
     }
 
 
-def with_query_metrics(database: dict) -> dict:
-    """The same database through django-prometheus's wrapper of its engine, which counts queries for /metrics."""
+# PostgreSQL plans each statement anew unless it is prepared; psycopg prepares a statement on a connection once it
+# has run this many times there (0: never, for a pooler that cannot keep prepared statements, as PgBouncer in
+# transaction mode without max_prepared_statements). Planning was ~40 % of PostgreSQL's CPU per submission
+# (README "Submissions").
+TRYON_DB_PREPARE_THRESHOLD = env_int("TRYON_DB_PREPARE_THRESHOLD", 5, minimum=0)
+
+
+def as_run_here(database: dict) -> dict:
+    """The database as every process of this app uses it (tests/settings.py too).
+
+    - through django-prometheus's wrapper of its engine, which counts queries for /metrics;
+    - on PostgreSQL (tryon.db.postgresql), values bound by the server, not pasted into the SQL: the same statement
+      is the same text each time, so psycopg can prepare it and PostgreSQL skips parsing and planning it again.
+    """
     engine = database["ENGINE"]
-    if engine.split(".")[-1] in ("postgresql", "sqlite3", "mysql", "postgis", "spatialite"):
-        engine = "django_prometheus.db.backends." + engine.split(".")[-1]
+    backend = engine.split(".")[-1]
+    if engine == "django.db.backends.postgresql":
+        prepared = {"prepare_threshold": TRYON_DB_PREPARE_THRESHOLD or None}
+        options = {"server_side_binding": True, **prepared, **database.get("OPTIONS", {})}
+        return {**database, "ENGINE": "tryon.db.postgresql", "OPTIONS": options}
+    if backend in ("postgresql", "sqlite3", "mysql", "postgis", "spatialite"):
+        engine = "django_prometheus.db.backends." + backend
     return {**database, "ENGINE": engine}
 
 
-DATABASES["default"] = with_query_metrics(DATABASES["default"])
+DATABASES["default"] = as_run_here(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -103,12 +103,24 @@ def test_the_preview_of_a_plan_and_its_person_fingerprint_as_built_afresh(make_p
     plan = make_plan(mode="warp", garments=SHIRT, person_seed=3)
     assert plan.fingerprint
 
-    preview = plan.replaced(preview=True, person=plan.person.replaced(preview=True))
+    preview = plan.on_preview_path
 
     assert preview == make_plan(mode="warp", garments=SHIRT, person_seed=3, preview=True)
     assert preview.to_dict() == _plain(preview, names=True)
     assert preview.fingerprint == fresh(preview).fingerprint != plan.fingerprint
     assert preview.person.fingerprint == fresh(preview.person).fingerprint != plan.person.fingerprint
+    assert preview.on_preview_path is preview
+    half = plan.replaced(preview=True)  # a preview plan whose person is not: its person goes on the path too
+    assert half.on_preview_path == preview and half.on_preview_path.person.preview
+
+
+def test_every_seed_shares_its_picks_preview_person(make_plan):
+    first, second = (make_plan(mode="warp", garments=SHIRT, person_seed=3, seed=seed) for seed in (1, 2))
+
+    assert first.person is second.person  # kept: one person per picks, whatever the seed
+    assert first.on_preview_path.person is second.on_preview_path.person  # its preview derived once
+    assert first.on_preview_path.seed == 1 and second.on_preview_path.seed == 2
+    assert second.on_preview_path == make_plan(mode="warp", garments=SHIRT, person_seed=3, seed=2, preview=True)
 
 
 # Fingerprints of these plans (and their stage-1 person) as stored before plans were kept (c748243).
@@ -152,9 +164,8 @@ def test_fingerprints_are_those_stored_before_plans_were_kept(make_plan, fashion
 
     plan = make_plan(**picks)
     derived = plan
-    if picks.get("preview"):  # as a submission derives a shopper's preview (tryon.jobs.services._preview_of)
-        full = make_plan(**{**picks, "preview": False})
-        derived = full.replaced(preview=True, person=full.person.replaced(preview=True))
+    if picks.get("preview"):  # as a submission derives a shopper's preview (GenerationPlan.on_preview_path)
+        derived = make_plan(**{**picks, "preview": False}).on_preview_path
 
     for each in (plan, derived):
         assert each.fingerprint == stored

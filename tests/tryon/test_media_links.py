@@ -154,3 +154,30 @@ def test_a_plugin_downloads_every_image_url_the_api_gives_it(live_server, shop):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(urls[0].split("?")[0], timeout=30)
     assert refused.value.code == 403
+
+
+def test_a_link_asked_for_again_is_the_same_one_signed_once_and_follows_the_key_and_the_prefix(
+    render, monkeypatch, settings
+):
+    from django.urls import set_script_prefix
+
+    signed = []
+    sign = signing._signature
+    monkeypatch.setattr(signing, "_signature", lambda *args, **kwargs: signed.append(args) or sign(*args, **kwargs))
+    signing._file_link.cache_clear()
+
+    first, again = signed_url(render.file), signed_url(render.file)
+    assert first == again and len(signed) == 1  # a page of the same images signs each once
+
+    settings.SECRET_KEY = "another-key-" * 5  # a rotated key: links made with the old one are not handed out
+    rotated = signed_url(render.file)
+    assert rotated != first and len(signed) == 2
+    for url in (first, rotated):
+        signature = parse_qs(urlsplit(url).query)["signature"][0]
+        assert signing.verify(render.file.name, str(expiry_of(url)), signature).ok == (url == rotated)
+
+    set_script_prefix("/shop/")  # served under a path prefix (SCRIPT_NAME): its links carry it
+    try:
+        assert signed_url(render.file).startswith("/shop/files/")
+    finally:
+        set_script_prefix("/")

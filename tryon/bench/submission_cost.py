@@ -7,7 +7,8 @@ would, on a scratch PostgreSQL database and Redis (as tryon.bench.submissions se
 - the request thread's CPU per new try-on and per repeated one (the same picks again: the job is reused),
   median of `--requests` each; it moves with the machine's load, so compare runs made side by side;
 - Python function calls per request (sys.setprofile), which do not: a change that makes a submission cheaper
-  shows here exactly, whatever else the machine is doing.
+  shows here exactly, whatever else the machine is doing;
+- the CPU PostgreSQL's backends spent per request, which shares the web's cores.
 """
 
 import argparse
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from tryon.bench.submissions import Stack
+from tryon.bench.submissions import Stack, cpu_spent
 
 
 def main() -> None:
@@ -37,7 +38,7 @@ def main() -> None:
         key = stack.prepare()
         try:
             os.environ.update(stack.env)
-            measure(key, args.requests)
+            measure(stack, key, args.requests)
         finally:
             close_database()  # the scratch database is dropped next: nothing of this process may hold it
             stack.stop()
@@ -51,7 +52,7 @@ def close_database() -> None:
     connection.close()
 
 
-def measure(key: str, requests: int) -> None:
+def measure(stack: Stack, key: str, requests: int) -> None:
     import django
 
     django.setup()
@@ -91,17 +92,21 @@ def measure(key: str, requests: int) -> None:
         if not status.startswith(expected):
             raise SystemExit(f"POST /api/v1/tryons answered {status}, not {expected}: {body[:300]!r}")
 
-    for _ in range(20):  # warm: first requests of a process load and compile what later ones reuse
+    # Warm, as a process that has served a while: its first requests load and compile what later ones reuse, and
+    # each of its pooled connections runs a statement ~10 times before PostgreSQL keeps it prepared and planned.
+    for _ in range(100):
         submit(next(seeds), "202")
     new_seeds = [next(seeds) for _ in range(requests)]
-    cpu = {"new": [], "repeated": []}
+    cpu, database_cpu = {"new": [], "repeated": []}, {}
     with tqdm(total=2 * requests, unit="request", desc="Submitting") as bar:
         for kind, expected in (("new", "202"), ("repeated", "202")):
+            database_before = stack.database_cpu()
             for seed in new_seeds:
                 started = time.thread_time()
                 submit(seed, expected)
                 cpu[kind].append(time.thread_time() - started)
                 bar.update()
+            database_cpu[kind] = cpu_spent(database_before, stack.database_cpu()) / requests
 
     calls = {"new": 0, "repeated": 0}
     counted = 50
@@ -122,7 +127,8 @@ def measure(key: str, requests: int) -> None:
     for kind, label in (("new", "a new try-on (202)"), ("repeated", "the same picks again (202, reused)")):
         print(f"POST /api/v1/tryons, {label}: CPU median {statistics.median(cpu[kind]) * 1000:.2f} ms "
               f"(p90 {statistics.quantiles(cpu[kind], n=10)[-1] * 1000:.2f} ms), "
-              f"{calls[kind] / counted:,.0f} Python function calls")  # fmt: skip
+              f"{calls[kind] / counted:,.0f} Python function calls; "
+              f"PostgreSQL's CPU {database_cpu[kind] * 1000:.2f} ms (mean, its backends, /proc)")  # fmt: skip
     print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
 
 

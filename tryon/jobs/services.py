@@ -132,12 +132,12 @@ def tryon_job_create(
     if priority == TryOnJob.Priority.SHOPPER and settings.TRYON_SHOPPER_PREVIEW:
         # A shopper waits: the preview path, unless a full-quality render of the same picks (a merchant's batch,
         # a precompute) is already there.
-        plan = _preview_of(plan)
+        plan = plan.on_preview_path
         wanted = [(cache_key, (Status.SUCCEEDED,))]
         cache_key = _cache_key(plan, catalog_item, salt)
         wanted.append((cache_key, TryOnJob.REUSABLE))
     elif accept_preview and settings.TRYON_SHOPPER_PREVIEW:  # a caller rendering for shoppers (precompute)
-        wanted.append((_cache_key(_preview_of(plan), catalog_item, salt), TryOnJob.REUSABLE))
+        wanted.append((_cache_key(plan.on_preview_path, catalog_item, salt), TryOnJob.REUSABLE))
     drafted = mode == "warp" and priority == TryOnJob.Priority.SHOPPER  # someone waits at a screen; a batch not
     existing, person = _reusable_job_and_person(merchant, wanted, plan.person if drafted else None)
     if existing:
@@ -305,12 +305,6 @@ def _moderation_salt(merchant: Merchant) -> str:
     moderation on, or made stricter, must not answer a request now, so the level is part of the key."""
     level = merchant.moderation
     return "" if level == ModerationLevel.OFF else f":moderation-{level}"
-
-
-def _preview_of(plan: GenerationPlan) -> GenerationPlan:
-    """The same picks on the engine's preview path (generation.preview), its stage-1 person too."""
-    person = plan.person.replaced(preview=True) if plan.person is not None else None
-    return plan.replaced(preview=True, person=person)
 
 
 def _live_job(merchant: Merchant, cache_key: str) -> TryOnJob | None:

@@ -7,6 +7,7 @@ same link for a while and browsers can cache the picture. On S3 the bucket's own
 (django-storages' querystring auth), with the same lifetime.
 """
 
+import functools
 import math
 import time
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.crypto import constant_time_compare
 
 SALT = "tryon.media.link"
@@ -57,7 +58,15 @@ def signed_url(file_or_name, *, ttl: int | None = None) -> str:
     storage = getattr(file_or_name, "storage", default_storage)
     if not isinstance(storage, FileSystemStorage):
         return storage.url(name, expire=min(ttl, S3_MAX_SECONDS)) if _takes_expiry(storage) else storage.url(name)
-    expires = _expiry(ttl, _now())
+    urlconf = get_urlconf() or settings.ROOT_URLCONF  # a request's own URL conf, else the site's
+    return _file_link(name, _expiry(ttl, _now()), get_script_prefix(), urlconf, settings.SECRET_KEY)
+
+
+# A link stays the same until its expiry steps on (_expiry), and an answer or a page asks for the same few again
+# (a shopper's draft, a catalog's images): each is signed and reversed once. The signing key, the script prefix
+# and the URL conf are part of the key, as they are of the link.
+@functools.lru_cache(maxsize=4096)
+def _file_link(name: str, expires: int, script_prefix: str, urlconf, secret_key: str) -> str:
     query = urlencode({"expires": expires, "signature": _signature(name, expires)})
     return f"{reverse('media:file', args=[name])}?{query}"
 

@@ -194,3 +194,34 @@ def test_a_try_on_of_a_shoppers_own_model_reads_its_picks_in_one_query_too(serve
     # As a catalog model's, plus the shopper model itself and its "last used" (the idle sweep goes by it)
     assert len(statements) <= MAX_QUERIES + 2, "\n".join(sql[:160] for sql in statements)
     assert TryOnJob.objects.get(pk=answer.json()["id"]).fashion_model_id != storefront["fashion_model"].id
+
+
+def test_a_storefronts_submissions_are_planned_once_per_connection_not_once_per_request(served, settings):
+    if not settings.TRYON_DB_PREPARE_THRESHOLD:
+        pytest.skip("TRYON_DB_PREPARE_THRESHOLD=0: prepared statements are off here")
+    storefront = warp_storefront()  # the test client keeps its connection between requests, as the pool does
+    for seed in range(20, 21 + settings.TRYON_DB_PREPARE_THRESHOLD):
+        answer = storefront.client.post("/api/v1/tryons", storefront.tryon_body(seed=seed), format="json")
+        assert answer.status_code == 202, answer.json()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+
+    # The key, the picks and the new job: the same text each time, values bound by the server, so PostgreSQL
+    # parses and plans them once on this connection (they were ~40 % of its CPU per submission)
+    for table in ('"api_storefrontkey"', '"catalog_pose"', 'INSERT INTO "jobs_tryonjob"'):
+        assert [statement for statement in prepared if table in statement and "$1" in statement], table
+
+
+def test_a_delete_of_more_rows_than_postgresql_binds_in_one_statement_is_cut_into_batches():
+    from django.db.models.deletion import Collector
+
+    from tryon.db.postgresql.base import MAX_BOUND_VALUES
+
+    objs = range(3 * MAX_BOUND_VALUES)  # a large merchant's jobs, deleted in cascade from the admin
+    batches = Collector(using="default").get_del_batches(objs, [TryOnJob._meta.get_field("merchant")])
+
+    assert sum(len(batch) for batch in batches) == len(objs)
+    assert max(len(batch) for batch in batches) <= MAX_BOUND_VALUES  # each one statement's `IN (...)`
+    assert connection.ops.bulk_batch_size(["a", "b"], objs) == MAX_BOUND_VALUES // 2

@@ -6,6 +6,8 @@ browser; the worker and the server share one media folder for the run. (LiveServ
 MEDIA_URL unsigned; production serves nothing there, and no page links there.)
 """
 
+import contextlib
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,8 @@ from tests.services import IN_CI
 from tests.tryon.browser.helpers import CHROMIUM, CHROMIUM_ARGS, DESKTOP
 from tests.tryon.worker import WorkerProcess, env_for_test_database, send_tasks_to_broker, worker_queues
 from tryon.jobs.heartbeats import worker_heartbeat_record
+from tryon.jobs.models import TryOnJob
+from tryon.jobs.services import JobStateError, tryon_job_cancel
 
 
 def pytest_collection_modifyitems(config, items):
@@ -104,3 +108,17 @@ def worker(worker_process):
     send_tasks_to_broker(True)
     yield worker_process
     send_tasks_to_broker(False)
+    let_the_worker_go_idle()
+
+
+def let_the_worker_go_idle(timeout: float = 120) -> None:
+    """Jobs a test leaves live (a merchant's batch queued behind the shopper) are cancelled, and a running one is
+    waited for: the worker serves the whole run, and a render that writes while the test's database is emptied
+    deadlocks the TRUNCATE."""
+    live = (TryOnJob.Status.QUEUED, TryOnJob.Status.RUNNING)
+    for job_id in TryOnJob.objects.filter(status__in=live).values_list("id", flat=True):
+        with contextlib.suppress(JobStateError):  # it finished meanwhile
+            tryon_job_cancel(job_id=job_id)  # a queued one at once; a running one at its next progress write
+    deadline = time.monotonic() + timeout
+    while TryOnJob.objects.filter(status=TryOnJob.Status.RUNNING).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
