@@ -28,6 +28,7 @@ from tqdm import tqdm
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE = "tryon_bench"
 WEB_APPLICATION = "tryon-bench-web"  # the web's PostgreSQL connections, told from the worker's
+WEB_PROCESSES, WEB_THREADS = 4, 4  # gunicorn's --workers and --threads, as deploy/ runs the web
 
 
 def free_port() -> int:
@@ -60,7 +61,7 @@ def cpu_spent(before: dict[str, float], after: dict[str, float]) -> float:
 
 
 class Stack:
-    def __init__(self, workdir: Path, *, web_processes: int = 4, web_threads: int = 4):  # as deploy/ runs the web
+    def __init__(self, workdir: Path, *, web_processes: int = WEB_PROCESSES, web_threads: int = WEB_THREADS):
         self.port = free_port()
         self.web_processes, self.web_threads = web_processes, web_threads
         self.env = {
@@ -223,8 +224,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=50)
     parser.add_argument("--cache-hits", type=int, default=20)
-    parser.add_argument("--web-processes", type=int, default=4, help="gunicorn --workers, as deploy/ sets it")
-    parser.add_argument("--web-threads", type=int, default=4, help="gunicorn --threads, as deploy/ sets it")
+    parser.add_argument("--web-processes", type=int, default=WEB_PROCESSES, help="gunicorn --workers")
+    parser.add_argument("--web-threads", type=int, default=WEB_THREADS, help="gunicorn --threads")
     parser.add_argument("--warm-up", type=int, default=300, help="repeated submissions before measuring (0: cold)")
     args = parser.parse_args()
     if args.jobs < 2 or args.cache_hits < 1 or args.warm_up < 0:

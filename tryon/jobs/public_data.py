@@ -7,7 +7,7 @@ import functools
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,6 +16,7 @@ from rest_framework.fields import empty
 from prompts import MAX_SAMPLES
 from tryon.jobs.models import GeneratedImage, TryOnJob
 from tryon.media.signing import signed_url
+from tryon.reversing import reverse_context
 
 
 def absolute_url(context: dict, url: str) -> str:
@@ -27,7 +28,7 @@ def absolute_url(context: dict, url: str) -> str:
 
 def job_link(context: dict, job: TryOnJob, route: str) -> str:
     """The absolute URL of a job's API route ("detail" or "cancel")."""
-    head, tail = _id_route(f"api:tryon-{route}", get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF)
+    head, tail = _id_route(f"api:tryon-{route}", *reverse_context())
     return absolute_url(context, f"{head}{int(job.id)}{tail}")
 
 

@@ -16,8 +16,10 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core import signing
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare
+
+from tryon.reversing import reverse_context
 
 SALT = "tryon.media.link"
 S3_MAX_SECONDS = 7 * 24 * 3600  # the longest a SigV4 presigned URL may live
@@ -58,8 +60,7 @@ def signed_url(file_or_name, *, ttl: int | None = None) -> str:
     storage = getattr(file_or_name, "storage", default_storage)
     if not isinstance(storage, FileSystemStorage):
         return storage.url(name, expire=min(ttl, S3_MAX_SECONDS)) if _takes_expiry(storage) else storage.url(name)
-    urlconf = get_urlconf() or settings.ROOT_URLCONF  # a request's own URL conf, else the site's
-    return _file_link(name, _expiry(ttl, _now()), get_script_prefix(), urlconf, settings.SECRET_KEY)
+    return _file_link(name, _expiry(ttl, _now()), *reverse_context(), settings.SECRET_KEY)
 
 
 # A link stays the same until its expiry steps on (_expiry), and an answer or a page asks for the same few again
