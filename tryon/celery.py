@@ -12,7 +12,23 @@ from celery import Celery
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tryon.settings")
 
 app = Celery("tryon")
-app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@app.on_configure.connect
+def read_django_settings(sender, **_kw):
+    """Celery's settings: Django's CELERY_* ones, copied as Celery first reads its settings (Django's are loaded by
+    then). Celery looks a setting up on every send; looked up in Django's settings object, each one Django leaves
+    unset raised and caught an AttributeError, a fifth of a try-on's send. Tests change app.conf itself."""
+    from django.conf import settings
+
+    sender.on_configure.disconnect(read_django_settings)  # once: a later configuration is the caller's own
+    try:
+        source = {name: getattr(settings, name) for name in dir(settings) if name.startswith("CELERY_")}
+    except Exception:  # Celery's signal would swallow it: Celery reads Django's settings itself, and fails there
+        source = "django.conf:settings"
+    sender.config_from_object(source, namespace="CELERY")
+
+
 app.autodiscover_tasks()
 
 WEBHOOK_TASKS = {"tryon.webhooks.tasks.deliver_webhook", "tryon.webhooks.tasks.resend_webhook_deliveries"}

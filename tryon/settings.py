@@ -100,7 +100,7 @@ if database_url := env_url("DATABASE_URL", schemes=tuple(dj_database_url.ENGINE_
     DATABASES = {
         "default": dj_database_url.parse(database_url, conn_max_age=0 if pooled else 60, conn_health_checks=True)
     }
-    if pooled:  # each connection checked as it is handed out (Django passes conn_health_checks on to the pool)
+    if pooled:  # each connection checked as it is handed out (conn_health_checks; tryon/db/postgresql checks it)
         # A request waits at most 5 s for a connection: a database that is down fails requests, not hangs them.
         pool = {"min_size": TRYON_DB_POOL_SIZE, "max_size": TRYON_DB_POOL_SIZE, "timeout": 5}
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = pool

@@ -26,7 +26,9 @@ def sent(monkeypatch):
 
     messages = []
     monkeypatch.setattr(
-        render_tryon_job, "apply_async", lambda args, queue, priority: messages.append((args[0], queue, priority))
+        render_tryon_job,
+        "apply_async",
+        lambda args, queue, priority, **_logged_as: messages.append((args[0], queue, priority)),
     )
     return messages
 

@@ -112,10 +112,10 @@ def test_urls_need_a_known_scheme_a_numeric_port_and_for_the_web_a_host(monkeypa
             env_url(name, schemes=("redis",) if name == "BROKER" else ("http", "https"))
 
 
-def django_setup(tmp_path, **env) -> subprocess.CompletedProcess:
+def django_setup(tmp_path, code: str = "import django; django.setup()", **env) -> subprocess.CompletedProcess:
     """Start Django as any process does, with `env`, in a fresh interpreter."""
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", code],
         env={
             "PATH": os.environ["PATH"],
             "DJANGO_SETTINGS_MODULE": "tryon.settings",
@@ -148,6 +148,17 @@ def test_start_up_refuses_a_mistyped_setting_naming_it(tmp_path, env, complaint)
     started = django_setup(tmp_path, **env)
 
     assert started.returncode != 0 and complaint in started.stderr
+
+
+CELERY_SETTINGS = "from tryon.celery import app; print(app.conf.broker_url, app.conf.task_default_queue)"
+
+
+def test_celery_takes_its_settings_from_djangos_and_refuses_to_start_on_its_defaults_when_they_are_wrong(tmp_path):
+    configured = django_setup(tmp_path, CELERY_SETTINGS, CELERY_BROKER_URL="redis://127.0.0.1:6379/9", TRYON_QUEUE="q")
+    refused = django_setup(tmp_path, CELERY_SETTINGS, TRYON_SOFT_TIME_LIMIT="30m", TRYON_HARD_TIME_LIMIT="20m")
+
+    assert configured.stdout.split() == ["redis://127.0.0.1:6379/9", "q"], configured.stderr
+    assert refused.returncode != 0 and "TRYON_SOFT_TIME_LIMIT=1800 s must be below" in refused.stderr
 
 
 def test_start_up_takes_durations_with_units(tmp_path):

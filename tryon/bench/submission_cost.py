@@ -23,7 +23,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from tryon.bench.submissions import Stack, cpu_spent
+from tryon.bench.submissions import Stack, cpu_spent, host_speed_ms
 
 
 def main() -> None:
@@ -129,7 +129,8 @@ def measure(stack: Stack, key: str, requests: int) -> None:
               f"(p90 {statistics.quantiles(cpu[kind], n=10)[-1] * 1000:.2f} ms), "
               f"{calls[kind] / counted:,.0f} Python function calls; "
               f"PostgreSQL's CPU {database_cpu[kind] * 1000:.2f} ms (mean, its backends, /proc)")  # fmt: skip
-    print(f"load average: {os.getloadavg()[0]:.1f}", flush=True)
+    print(f"load average: {os.getloadavg()[0]:.1f}; this host's reference work took {host_speed_ms():.0f} ms "
+          "(tryon.bench.submissions.host_speed_ms)", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
