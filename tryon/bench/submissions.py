@@ -278,7 +278,7 @@ def main() -> None:
             if refused := [status for status, _job, _seconds in answers if status != 202]:
                 raise SystemExit(f"{len(refused)} submissions were not accepted: {refused}")
             job_ids = [job["id"] for _status, job, _seconds in answers]
-            # now: rendering the burst takes a while
+            # Reported now, before waiting for the burst to render, which takes a while.
             report_submissions(steady, latencies, cpu_per_request, database_cpu, app_cpu)
 
             started, pending = time.monotonic(), set(job_ids)
