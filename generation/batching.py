@@ -8,7 +8,8 @@ dropped from the reports and ends with that error; its batch-mates go on. If the
 fails, each plan is rendered alone, so one plan's failure is only ever its own.
 
 What batches (`batch_key`): one-sample plans of the same preset, mode, size, steps, sampler, guidance,
-strength and ControlNet settings, without LoRA tags or IP-Adapter garment photos. Every mode batches:
+strength and ControlNet settings, previews or not, without LoRA tags or IP-Adapter garment photos. A batch of
+shoppers' previews takes the preview path (generation.preview) as each would alone. Every mode batches:
 generate, refine, tryon and warp (the refine of a warp plan; its stage-1 person comes in `images`).
 A warp plan at strength 0 is its draft and needs no batch. Plans whose prompt embeddings differ in length
 (a prompt past CLIP's 75 tokens has two chunks) share the batch but not the call: one call per length.
@@ -19,23 +20,24 @@ the same floats as batch 1 (tests/generation/test_batching.py pins it).
 
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import torch
 from PIL import Image
 
 from generation.errors import EngineError
-from generation.infotext import format_parameters
 from generation.loading import load_stack
 from generation.loras import TAG, strip_lora_tags
 from generation.modes import MODES
+from generation.preview import preview_call
 from generation.prompt_encoding import prompt_embeddings
 from generation.rendering import (
     OnStep,
     RenderResult,
     SamplerSteps,
-    _controlnet_names,
     _denoise,
+    _infotexts,
     _tiled_above,
     check_inputs,
     render,
@@ -65,6 +67,7 @@ def batch_key(plan: GenerationPlan) -> tuple | None:
     units = tuple((unit.kind, unit.scale, unit.guidance_start, unit.guidance_end) for unit in plan.controlnet_units)
     return (
         plan.preset,
+        plan.preview,  # a shopper's preview takes the preview path, a catalog render never does
         plan.mode,
         plan.width,
         plan.height,
@@ -118,28 +121,30 @@ def render_batch(items: Sequence[BatchItem]) -> list[RenderResult | Exception]:
             shape = tuple(tuple(tensor.shape) for tensor in prompts.values() if tensor is not None)
             groups.setdefault(shape, []).append((index, prompts))
 
-        # 4. Denoise each group in one call; if the call fails, its plans are rendered alone
+        # 4. Denoise each group in one call (previews on the preview path, as render() takes it); if the call
+        #    fails, its plans are rendered alone
+        levers = {}
         for members in groups.values():
             indices = [index for index, _prompts in members]
             try:
-                images = _denoise_together(items, calls, members, outcomes)
+                images, used = _denoise_together(items, calls, members, outcomes, stack)
             except Exception:
                 _alone(items, indices, outcomes)
                 continue
             for index, image in zip(indices, images, strict=True):
+                levers[index] = used
                 if outcomes[index] is None:
                     outcomes[index] = image
 
     # 5. Each plan's finishing touch and infotext
     seconds = time.perf_counter() - started
-    names = _controlnet_names(stack.preset)
     for index in checked:
         if not isinstance(outcomes[index], Image.Image):
             continue
         call, image = calls[index], outcomes[index]
         try:
             made = call.finish(image) if call.finish else image
-            infotext = format_parameters(items[index].plan, controlnet_models=names, sample=0)
+            [infotext] = _infotexts(items[index].plan, stack.preset, 1, levers[index])
             outcomes[index] = RenderResult(images=[made], infotexts=[infotext], seconds=seconds, garment=call.garment)
         except Exception as error:
             outcomes[index] = error
@@ -155,22 +160,25 @@ def _prepare(item: BatchItem, stack):
     return call, prompts
 
 
-def _denoise_together(items, calls, members, outcomes) -> list[Image.Image]:
-    """One pipeline call over `members` (index, prompt embeddings); their images in that order."""
+def _denoise_together(items, calls, members, outcomes, stack) -> tuple[list[Image.Image], list[str]]:
+    """One pipeline call over `members` (index, prompt embeddings): their images in that order, and the
+    preview levers it ran with (none for catalog plans)."""
     indices = [index for index, _prompts in members]
     head = items[indices[0]].plan
     pipeline = calls[indices[0]].pipeline
-    # Prompts and images stacked along the batch; everything else is equal across a batch_key
-    prompts = {
-        name: None if tensors[0] is None else torch.cat(tensors)
-        for name in members[0][1]
-        for tensors in [[prompts[name] for _index, prompts in members]]
-    }
-    arguments = _stack_arguments([calls[index].arguments for index in indices])
-    with _tiled_above(pipeline.vae, max(head.width, head.height)):
+    # A preview batch changes the head's pipeline and settings (steered steps), which every plan shares
+    previewed = preview_call(calls[indices[0]], stack, steps=head.steps, loras=[]) if head.preview else None
+    with previewed or nullcontext([]) as levers, _tiled_above(pipeline.vae, max(head.width, head.height)):
+        # Prompts and images stacked along the batch; everything else is equal across a batch_key
+        prompts = {
+            name: None if tensors[0] is None else torch.cat(tensors)
+            for name in members[0][1]
+            for tensors in [[prompts[name] for _index, prompts in members]]
+        }
+        arguments = _stack_arguments([calls[index].arguments for index in indices])
         output = _denoise(
             head,
-            load_stack(head.preset),
+            stack,
             pipeline,
             **prompts,
             **arguments,
@@ -182,7 +190,7 @@ def _denoise_together(items, calls, members, outcomes) -> list[Image.Image]:
             callback_on_step_end=_progress_each([items[index].on_step for index in indices], indices, outcomes),
             callback_on_step_end_tensor_inputs=[],
         )
-    return list(output.images)
+    return list(output.images), levers
 
 
 def _stack_arguments(each: list[dict]) -> dict:

@@ -107,13 +107,19 @@ def render(
 
     # 7. The mode's finishing touch (try-on: the photo back outside the mask), then how it was made
     made = [call.finish(image) for image in output.images] if call.finish else list(output.images)
+    infotexts = _infotexts(plan, preset, len(made), levers)
+    return RenderResult(images=made, infotexts=infotexts, seconds=time.perf_counter() - started, garment=call.garment)
+
+
+def _infotexts(plan: GenerationPlan, preset: Preset, samples: int, levers: list[str]) -> list[str]:
+    """Each sample's infotext: the plan's parameters, the preview's levers, how a cast fashion model's face was kept."""
     names = _controlnet_names(preset)
-    infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(len(made))]
+    infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(samples)]
     if levers:
         infotexts = [with_fields(infotext, {"Preview": ", ".join(levers)}) for infotext in infotexts]
-    if identity := identity_label(preset, plan):  # how the cast fashion model's face was kept
+    if identity := identity_label(preset, plan):
         infotexts = [with_fields(infotext, {"Identity": identity}) for infotext in infotexts]
-    return RenderResult(images=made, infotexts=infotexts, seconds=time.perf_counter() - started, garment=call.garment)
+    return infotexts
 
 
 def _draft_only(plan: GenerationPlan, preset: Preset, images: Mapping[str, Image.Image]) -> RenderResult:
@@ -122,13 +128,9 @@ def _draft_only(plan: GenerationPlan, preset: Preset, images: Mapping[str, Image
 
     started = time.perf_counter()
     draft = plan_draft(plan, images)
-    names = _controlnet_names(preset)
-    infotexts = [format_parameters(plan, controlnet_models=names, sample=index) for index in range(plan.samples)]
-    if identity := identity_label(preset, plan):
-        infotexts = [with_fields(infotext, {"Identity": identity}) for infotext in infotexts]
     return RenderResult(
         images=[draft.image.copy() for _ in range(plan.samples)],
-        infotexts=infotexts,
+        infotexts=_infotexts(plan, preset, plan.samples, []),
         seconds=time.perf_counter() - started,
         garment=draft.garment,
     )

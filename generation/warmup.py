@@ -3,7 +3,8 @@
 torch.compile compiles on a module's first call, again for a new input shape (a batch of 8 after a batch
 of 1, after which it compiles one graph for any batch size), and "reduce-overhead" records a CUDA graph
 per shape. A worker with TRYON_COMPILE=1 therefore renders the preset's own size at batch 1 and at its
-largest batch before it takes a job (tryon.jobs.worker).
+largest batch before it takes a job (tryon.jobs.worker), as a catalog render and as a shopper's preview: the
+preview path's DeepCache hooks split the compiled models' graphs, which compile anew on the first preview.
 """
 
 import logging
@@ -16,8 +17,9 @@ from prompts.poses import FRONT_STANDING
 logger = logging.getLogger(__name__)
 
 
-def warm_up(preset_name: str, *, batch_sizes: tuple[int, ...] = (1,)) -> float:
-    """Render throwaway plans of the preset's size at each batch size; the seconds it took (0: nothing to do)."""
+def warm_up(preset_name: str, *, batch_sizes: tuple[int, ...] = (1,), previews: bool = True) -> float:
+    """Render throwaway plans of the preset's size at each batch size, catalog renders first, then shoppers'
+    previews where the shop renders them (`previews`); the seconds it took (0: nothing to do)."""
     from generation.batching import BatchItem, render_batch
     from generation.rendering import render
 
@@ -26,22 +28,22 @@ def warm_up(preset_name: str, *, batch_sizes: tuple[int, ...] = (1,)) -> float:
         logger.info("Preset %r renders no txt2img plan: no warm-up; the first job compiles", preset.name)
         return 0.0
     started = time.perf_counter()
-    for size in sorted(set(batch_sizes)):
-        plans = [_plan(preset, seed) for seed in range(size)]
-        if size == 1:
-            render(plans[0])
-        else:
-            failed = [
-                result for result in render_batch([BatchItem(plan) for plan in plans]) if isinstance(result, Exception)
-            ]
-            if failed:
+    # Catalog renders first: a preview path that fails to warm up leaves them warmed all the same
+    for preview in (False, True) if previews else (False,):
+        for size in sorted(set(batch_sizes)):
+            plans = [_plan(preset, seed, preview) for seed in range(size)]
+            if size == 1:
+                render(plans[0])
+                continue
+            results = render_batch([BatchItem(plan) for plan in plans])
+            if failed := [result for result in results if isinstance(result, Exception)]:
                 raise failed[0]
     seconds = time.perf_counter() - started
     logger.info("Warmed up preset %r at batch sizes %s in %.1f s", preset.name, sorted(set(batch_sizes)), seconds)
     return seconds
 
 
-def _plan(preset, seed: int) -> GenerationPlan:
+def _plan(preset, seed: int, preview: bool) -> GenerationPlan:
     return GenerationPlan(
         prompt="full body photo of a person standing, plain studio background",
         negative_prompt="blurry",
@@ -53,4 +55,5 @@ def _plan(preset, seed: int) -> GenerationPlan:
         seed=seed,
         preset=preset.name,
         controlnet_units=(ControlNetUnit(kind="openpose", keypoints=FRONT_STANDING.keypoints),),
+        preview=preview,
     )

@@ -16,6 +16,8 @@ import sys
 # DESIGN.md: glibc handing pages back between steps swings CPU speed ~8 %; every run keeps them.
 MALLOC_ENV = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": "536870912"}
 RESULT = "BENCH_RESULT "
+# The worker's levers (generation.loading) that would apply to the loaded models under every row of the table.
+CUDA_LEVERS_FROM_ENV = ("TRYON_COMPILE", "TRYON_COMPILE_MODE", "TRYON_CHANNELS_LAST")
 NOTES = """\
 evals/img: batch rows through the model per image; classifier-free guidance's one call on a batch of 2 counts 2.
 render/bare: median render(plan) over median bare diffusers ControlNet pipeline __call__ (same weights, prompt
@@ -53,12 +55,10 @@ def main(argv: list[str] | None = None) -> None:
     policy = os.environ.get("OMP_WAIT_POLICY", "unset (spinning)")
     print(f"torch {results[0]['torch']}, {results[0]['threads']} threads, OMP_WAIT_POLICY {policy}\n")
     print(table(results))
-    cuda = [{"preset": result["preset"], **row} for result in results for row in result["cuda"]]
-    if cuda:
-        print(f"\nCUDA on {cuda[0]['device_name']}, attention {cuda[0]['attention']}: one diffusers call per")
-        print("batch as render_batch makes it, guidance off as sd15-fast; share of the dense bf16 peak:")
-        print(cuda_table(cuda))
-    elif args.cuda:
+    on_cuda = [result for result in results if result.get("cuda_device")]
+    for result in on_cuda:
+        print("\n" + cuda_report(result))
+    if args.cuda and not on_cuda:
         print("\n--cuda: no CUDA device here, so no CUDA table (batching is tested on CPU: tests/generation)")
     print("\n" + NOTES)
 
@@ -73,7 +73,12 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--size", type=size, help="WxH of full-size presets (512x512, SDXL 1024x1024); tiny keeps its own"
     )
-    parser.add_argument("--budget", type=float, default=900, help="seconds of timed images per preset (default 900)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=900,
+        help="seconds of timed images per preset, and with --cuda for starting the table's variants (default 900)",
+    )
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's, one per core)")
     parser.add_argument("--quick", action="store_true", help="tiny only")
     parser.add_argument(
@@ -83,10 +88,25 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--cuda", action="store_true", help="sd15-full at 512x512, 4 steps, with the CUDA batch table (needs a GPU)"
     )
+    parser.add_argument(
+        "--cuda-variants",
+        type=lambda text: [name.strip() for name in text.split(",")],
+        default=[],
+        help="with --cuda: only these rows of the table, by name, comma-separated (default: all, within --budget)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.cuda:  # sd15-fast's cost: the SD1.5 architecture with OpenPose, 4 steps
         args.presets, args.steps, args.size = ["sd15-full"], [4], args.size or (512, 512)
+    if args.cuda and (switched := [name for name in CUDA_LEVERS_FROM_ENV if os.environ.get(name)]):
+        parser.error(f"--cuda: unset {', '.join(switched)}: the table switches compiling and layouts itself")
+    if args.cuda_variants:
+        from generation.bench.cuda import VARIANTS
+
+        known = [variant.name for variant in VARIANTS]
+        unknown = [name for name in args.cuda_variants if name not in known]
+        if unknown:
+            parser.error(f"--cuda-variants: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     if args.quick:
         args.presets = ["tiny"]
     if args.compare and "--presets" not in " ".join(argv):
@@ -113,7 +133,7 @@ def child(args: argparse.Namespace) -> dict:
         from generation.bench.compare import compare_preset
 
         return compare_preset(args.child, args.repeats, args.size, args.memory)
-    result = bench_preset(args.child, args.steps, args.repeats, args.size, args.budget)
+    result = bench_preset(args.child, args.steps, args.repeats, args.size, args.budget, args.cuda_variants)
     return {**result, "torch": torch.__version__}
 
 
@@ -153,23 +173,60 @@ def table(results: list[dict]) -> str:
     return format_rows(header, rows)
 
 
-def cuda_table(rows: list[dict]) -> str:
-    header = ["preset", "variant", "batch", "steps", "s/img", "ms/img", "TFLOP/s", "% bf16 peak", "peak GiB"]
+def cuda_report(result: dict) -> str:
+    """The CUDA part of one preset's result: the heading, the table (failed rows too) and the batched check."""
+    device = result["cuda_device"]
+    measured = device["matmul_tflops"]
+    lines = [
+        f"CUDA on {device['name']}, attention {device['attention']}: one diffusers call per batch as render_batch",
+        "makes it, guidance off as sd15-fast; share of the data sheet's dense bf16 peak and of the",
+        f"{measured:.0f} TFLOP/s an 8192x8192x8192 bf16 matrix product reaches on this card:",
+        cuda_table([{"preset": result["preset"], **row} for row in result["cuda"]], measured),
+        "",
+        "The worker's batched path on the device (render_batch against render() of each plan alone):",
+        batched_summary(device["batched"]),
+    ]
+    return "\n".join(lines)
+
+
+def cuda_table(rows: list[dict], measured_tflops: float) -> str:
+    header = ["preset", "variant", "batch", "steps", "ms/img", "GFLOP/img", "TFLOP/s", "% bf16 peak", "% measured"]
+    header += ["warm-up s", "peak GiB"]
+    failed = [r for r in rows if "error" in r]
     cells = [
         [
             r["preset"],
             r["variant"],
             r["batch"],
             r["steps"],
-            f"{r['s_per_image']:.3f}",
             f"{r['s_per_image'] * 1000:.1f}",
-            f"{r['tflops']:.0f}",
+            "?" if r["gflop_per_image"] is None else f"{r['gflop_per_image']:.0f}",
+            "?" if r["tflops"] is None else f"{r['tflops']:.0f}",
             "?" if r["peak_share"] is None else f"{r['peak_share'] * 100:.1f}",
+            "?" if r["tflops"] is None else f"{r['tflops'] / measured_tflops * 100:.1f}",
+            f"{r['warm_up_s']:.1f}",
             f"{r['peak_gib']:.1f}",
         ]
         for r in rows
+        if "error" not in r
     ]
+    cells += [[r["preset"], r["variant"], "failed: " + r["error"], *[""] * (len(header) - 3)] for r in failed]
     return format_rows(header, cells)
+
+
+def batched_summary(check: dict) -> str:
+    if "error" in check:
+        return f"  failed: {check['error']}"
+    sizes = ", ".join(str(size) for size in check["unet_batch_sizes"])
+    lines = [
+        f"  {check['batch']} plans, UNet called on batches of {sizes}; failures: {check['failures'] or 'none'}",
+        f"  largest pixel difference from alone {check['max_px_diff']} of 255, on {check['share_px_off']:.2%} of "
+        f"the pixels; {check['distinct_images']} distinct images",
+        f"  one plan cancelled at step 2: it alone ended, the others finished: {check['cancelled_alone']}",
+        f"  {check['batch_s_per_image'] * 1000:.0f} ms/img batched, {check['alone_s_per_image'] * 1000:.0f} ms/img "
+        "alone (render() end to end, eager, the loader's dtype)",
+    ]
+    return "\n".join(lines)
 
 
 def format_rows(header: list[str], rows: list[list]) -> str:

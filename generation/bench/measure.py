@@ -6,12 +6,14 @@ import resource
 import statistics
 import sys
 import time
+import traceback
 
 import numpy as np
 import torch
 
 from generation import load_pipeline, render
 from generation.fullsize import SD15_FULL, SDXL_FULL, ensure_fullsize
+from generation.loading import load_stack
 from generation.presets import PRESETS, get_preset
 from generation.samplers import make_scheduler
 from generation.tiny_extras import ensure_local_builds
@@ -33,12 +35,18 @@ class ModelClock:
 
     def __init__(self, pipeline):
         self.rows, self.inside, self.unet_starts = {"unet": 0, "controlnet": 0}, 0.0, []
-        for name in ("unet", "controlnet"):
+        self.hooks = [
             getattr(pipeline, name).register_forward_pre_hook(self._counter(name), with_kwargs=True)
+            for name in ("unet", "controlnet")
+        ]
         # The VAE's decode is a method, not its forward: its decoder module does the work.
         for module in (pipeline.text_encoder, pipeline.unet, pipeline.controlnet, pipeline.vae.decoder):
-            module.register_forward_pre_hook(self._enter)
-            module.register_forward_hook(self._leave)
+            self.hooks += [module.register_forward_pre_hook(self._enter), module.register_forward_hook(self._leave)]
+
+    def remove(self) -> None:
+        """Take the hooks off: torch.compile cannot trace their clock reads and would break its graphs there."""
+        for hook in self.hooks:
+            hook.remove()
 
     def _counter(self, name: str):
         def count(module, args, kwargs):
@@ -73,7 +81,14 @@ def prepare(name: str):
     return get_preset(name)
 
 
-def bench_preset(name: str, steps_list: list[int], repeats: int, size: tuple[int, int] | None, budget: float) -> dict:
+def bench_preset(
+    name: str,
+    steps_list: list[int],
+    repeats: int,
+    size: tuple[int, int] | None,
+    budget: float,
+    cuda_variants_only: list[str] = (),
+) -> dict:
     preset = prepare(name)
     started = time.perf_counter()
     shared = load_pipeline(name)
@@ -163,11 +178,22 @@ def bench_preset(name: str, steps_list: list[int], repeats: int, size: tuple[int
         rows.append(row)
         measured = row
 
-    cuda = []
+    clock.remove()
+    cuda, device = [], None
     if shared.device.type == "cuda":
-        from generation.bench.cuda import cuda_variants
+        from generation.bench.cuda import batched_on_device, cuda_variants, device_description, matmul_tflops
 
-        cuda = cuda_variants(shared, bare_call, max(steps_list), repeats)
+        device = device_description(shared) | {"matmul_tflops": matmul_tflops()}
+        try:
+            device["batched"] = batched_on_device(name, steps=max(steps_list), width=width, height=height)
+        except Exception as error:  # the table below is still worth its minutes on a lent GPU
+            traceback.print_exc()
+            device["batched"] = {"error": f"{type(error).__name__}: {error}"[:300]}
+        print(f"  cuda: render_batch on the device: {device['batched']}", file=sys.stderr, flush=True)
+        stack = load_stack(name)
+        cuda = cuda_variants(
+            stack, max(steps_list), repeats, width=width, height=height, budget=budget, only=cuda_variants_only
+        )
     return {
         "preset": name,
         "load_s": load_seconds,
@@ -175,6 +201,7 @@ def bench_preset(name: str, steps_list: list[int], repeats: int, size: tuple[int
         "peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20,  # KiB on Linux
         "rows": rows,
         "cuda": cuda,
+        "cuda_device": device,  # None off CUDA
     }
 
 

@@ -12,8 +12,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from generation import EngineError, RenderCancelled, RenderResult, render
+from generation import EngineError, RenderCancelled, RenderResult, preview, render
 from generation.batching import BatchItem, batch_key, render_batch
+from generation.deepcache import DeepCache
 from prompts.plan import ControlNetUnit, GarmentLayer
 
 from .conftest import ARMS_UP, IMAGES, PHOTO, RED_DRESS, STANDING, reference
@@ -29,6 +30,14 @@ def assert_same_image(alone: RenderResult, batched: RenderResult) -> None:
     difference = np.abs(pixels(alone).astype(int) - pixels(batched).astype(int))
     assert difference.max() <= 1, difference.max()
     assert (difference > 0).mean() < 0.001, (difference > 0).mean()
+
+
+def spy(function, calls: list):
+    def recording(*args, **kwargs):
+        calls.append(args)
+        return function(*args, **kwargs)
+
+    return recording
 
 
 def models_called_with(monkeypatch) -> list[int]:
@@ -156,8 +165,26 @@ def test_prompts_of_different_lengths_share_the_batch_but_not_the_call(make_plan
         assert_same_image(one, batched)
 
 
+def test_shoppers_previews_rendered_together_take_the_preview_path_each_would_take_alone(make_plan, monkeypatch):
+    monkeypatch.setattr(preview, "native_bf16", lambda: False)  # the same pixels on every CPU
+    shopper = dict(preset="tiny-fast", steps=4, guidance_scale=1.0, sampler="LCM", preview=True)
+    plans = [make_plan(seed=seed, **shopper) for seed in (31, 32, 33)]
+    alone = [render(plan) for plan in plans]
+    unet_batches = models_called_with(monkeypatch)
+
+    together = render_batch([BatchItem(plan) for plan in plans])
+
+    assert unet_batches == [3, 3, 3, 3]  # guidance off: one row per shopper, every step one call
+    for one, batched in zip(alone, together, strict=True):
+        assert_same_image(one, batched)
+        assert batched.infotexts == one.infotexts
+        assert "TAESD, 4 steps, ControlNet until 0.5, DeepCache every 2" in batched.parameters
+
+
 def test_what_cannot_share_a_call_has_no_batch_key(make_plan):
     plan = make_plan()
+
+    assert batch_key(dataclasses.replace(plan, preview=True)) != batch_key(plan)  # a shopper's preview path
 
     assert batch_key(plan) == batch_key(dataclasses.replace(plan, seed=99, prompt="another prompt"))
     assert batch_key(dataclasses.replace(plan, width=96, height=64)) != batch_key(plan)
@@ -172,12 +199,20 @@ def test_plans_of_different_shapes_are_refused_together(make_plan):
         render_batch([BatchItem(make_plan()), BatchItem(make_plan(steps=3))])
 
 
-def test_a_worker_warm_up_renders_at_batch_one_and_at_its_largest_batch(monkeypatch):
+def test_a_worker_warm_up_renders_catalog_and_preview_plans_at_batch_one_and_at_its_largest_batch(monkeypatch):
     from generation.warmup import warm_up
 
     unet_batches = models_called_with(monkeypatch)
+    previews = []
+    monkeypatch.setattr(DeepCache, "applied", spy(DeepCache.applied, previews))  # the preview path's own lever
 
     assert warm_up("tiny", batch_sizes=(1, 4)) > 0
 
-    # tiny: 4 steps with guidance, so each UNet call takes the prompt and the negative prompt
-    assert unet_batches == [2] * 4 + [8] * 4
+    # tiny: 4 steps with guidance, so each UNet call takes the prompt and the negative prompt; catalog, then preview
+    assert unet_batches == [2] * 4 + [8] * 4 + [2] * 4 + [8] * 4
+    assert len(previews) == 2  # the preview path taken alone and as a batch
+    unet_batches.clear()
+
+    assert warm_up("tiny", batch_sizes=(1, 4), previews=False) > 0  # a shop that renders no previews
+
+    assert unet_batches == [2] * 4 + [8] * 4 and len(previews) == 2

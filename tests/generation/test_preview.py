@@ -1,5 +1,6 @@
 """The shopper preview path: TAESD, fewer steps, DeepCache, ControlNets on early steps only, bf16 where native."""
 
+import copy
 import os
 import re
 import subprocess
@@ -120,6 +121,20 @@ def test_bf16_is_native_only_where_the_cpu_says_so(cpuinfo, native, tmp_path, mo
 def test_this_machines_answer_is_a_bool_read_once():
     assert native_bf16() in (True, False)
     assert native_bf16.cache_info().currsize == 1
+
+
+def test_on_a_compiled_worker_the_bf16_copy_runs_its_own_bf16_weights_not_the_compiled_fp32_model():
+    unet = copy.deepcopy(load_stack("tiny-fast").pipeline.unet)  # not the session's shared one
+    unet.compile(backend="eager")  # what TRYON_COMPILE=1 does, without the minutes of code generation
+    config = unet.config
+    sample = torch.randn(1, config.in_channels, 16, 16, generator=torch.Generator().manual_seed(1))
+    words = torch.randn(1, 77, config.cross_attention_dim, generator=torch.Generator().manual_seed(2))
+
+    fp32 = unet(sample, 500, encoder_hidden_states=words).sample
+    bf16 = preview.bf16_copy(unet)(sample, 500, encoder_hidden_states=words).sample
+
+    assert bf16.dtype == torch.float32  # handed back in fp32, as the pipeline expects
+    assert 0 < (bf16 - fp32).abs().max() < 0.1  # computed in bf16: close, and not the fp32 model's own output
 
 
 @pytest.mark.parametrize("native", [True, False])

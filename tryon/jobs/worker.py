@@ -29,6 +29,6 @@ def warm_up_compiled(preset: str) -> None:
     if not env_flag("TRYON_COMPILE"):
         return
     try:
-        warm_up(preset, batch_sizes=(1, settings.TRYON_MAX_BATCH))
+        warm_up(preset, batch_sizes=(1, settings.TRYON_MAX_BATCH), previews=settings.TRYON_SHOPPER_PREVIEW)
     except Exception:  # a failed warm-up costs speed, not jobs: the first render compiles instead
         logger.exception("Warm-up of preset %r failed; the first jobs will compile", preset)
