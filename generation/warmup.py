@@ -21,7 +21,6 @@ def warm_up(preset_name: str, *, batch_sizes: tuple[int, ...] = (1,), previews: 
     """Render throwaway plans of the preset's size at each batch size, catalog renders first, then shoppers'
     previews where the shop renders them (`previews`); the seconds it took (0: nothing to do)."""
     from generation.batching import BatchItem, render_batch
-    from generation.rendering import render
 
     preset = get_preset(preset_name)
     if "generate" not in preset.modes:  # an inpainting-only stack has nothing to draw from noise alone
@@ -31,11 +30,7 @@ def warm_up(preset_name: str, *, batch_sizes: tuple[int, ...] = (1,), previews: 
     # Catalog renders first: a preview path that fails to warm up leaves them warmed all the same
     for preview in (False, True) if previews else (False,):
         for size in sorted(set(batch_sizes)):
-            plans = [_plan(preset, seed, preview) for seed in range(size)]
-            if size == 1:
-                render(plans[0])
-                continue
-            results = render_batch([BatchItem(plan) for plan in plans])
+            results = render_batch([BatchItem(_plan(preset, seed, preview)) for seed in range(size)])  # 1: render()
             if failed := [result for result in results if isinstance(result, Exception)]:
                 raise failed[0]
     seconds = time.perf_counter() - started

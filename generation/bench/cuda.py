@@ -47,6 +47,11 @@ def peak_bf16_tflops(device_name: str) -> float | None:
     return next((peak for name, peak in PEAK_BF16_TFLOPS if name in device_name), None)
 
 
+def failure(error: Exception) -> dict:
+    """A part of the report that failed, as the report shows it (the traceback went to stderr)."""
+    return {"error": f"{type(error).__name__}: {error}"[:300]}
+
+
 def device_description(pipeline) -> dict:
     """The card's name and the attention the UNet runs (diffusers' processors), for the table's heading."""
     attention = sorted({type(processor).__name__ for processor in pipeline.unet.attn_processors.values()})
@@ -290,7 +295,7 @@ def cuda_variants(
                 )
         except Exception as error:  # one variant's failure (a compile, memory) leaves the rest
             traceback.print_exc()
-            rows.append({"variant": variant.name, "error": f"{type(error).__name__}: {error}"[:200]})
+            rows.append({"variant": variant.name, **failure(error)})
     pipeline.vae = full_vae
     return rows
 

@@ -11,7 +11,7 @@ import traceback
 import numpy as np
 import torch
 
-from generation import load_pipeline, render
+from generation import render
 from generation.fullsize import SD15_FULL, SDXL_FULL, ensure_fullsize
 from generation.loading import load_stack
 from generation.presets import PRESETS, get_preset
@@ -71,7 +71,7 @@ class ModelClock:
 
 
 def prepare(name: str):
-    """Build the preset's weights if need be (not timed) and make load_pipeline know it."""
+    """Build the preset's weights if need be (not timed) and make the loader know it."""
     if name in FULL_SIZE:
         ensure_fullsize(name)
         # Until generation.presets lists it, registered here so render() and the loader run unchanged.
@@ -91,7 +91,8 @@ def bench_preset(
 ) -> dict:
     preset = prepare(name)
     started = time.perf_counter()
-    shared = load_pipeline(name)
+    stack = load_stack(name)
+    shared = stack.pipeline
     load_seconds = time.perf_counter() - started
     width, height = (size or BENCH_SIZE[name]) if name in FULL_SIZE else (preset.width, preset.height)
     unit = ControlNetUnit(kind="openpose", keypoints=FRONT_STANDING.keypoints)
@@ -181,16 +182,15 @@ def bench_preset(
     clock.remove()
     cuda, device = [], None
     if shared.device.type == "cuda":
-        from generation.bench.cuda import batched_on_device, cuda_variants, device_description, matmul_tflops
+        from generation.bench.cuda import batched_on_device, cuda_variants, device_description, failure, matmul_tflops
 
         device = device_description(shared) | {"matmul_tflops": matmul_tflops()}
         try:
             device["batched"] = batched_on_device(name, steps=max(steps_list), width=width, height=height)
         except Exception as error:  # the table below is still worth its minutes on a lent GPU
             traceback.print_exc()
-            device["batched"] = {"error": f"{type(error).__name__}: {error}"[:300]}
+            device["batched"] = failure(error)
         print(f"  cuda: render_batch on the device: {device['batched']}", file=sys.stderr, flush=True)
-        stack = load_stack(name)
         cuda = cuda_variants(
             stack, max(steps_list), repeats, width=width, height=height, budget=budget, only=cuda_variants_only
         )
