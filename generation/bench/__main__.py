@@ -104,7 +104,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
         from generation.bench.cuda import VARIANTS
 
         known = [variant.name for variant in VARIANTS]
-        unknown = [name for name in args.cuda_variants if name not in known]
+        unknown = [name or repr(name) for name in args.cuda_variants if name not in known]
         if unknown:
             parser.error(f"--cuda-variants: unknown {', '.join(unknown)}; known: {', '.join(known)}")
     if args.quick:
@@ -113,6 +113,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
         args.presets = ["sd15-full"]
     if args.compare and len(args.presets) != 1:
         parser.error("--compare measures one preset: give --presets NAME")
+    if args.budget <= 0:
+        parser.error(f"--budget: {args.budget:g} must be more than 0 seconds")
     if args.memory < 0:
         parser.error(f"--memory: {args.memory} must be 0 or more renders")
     return args

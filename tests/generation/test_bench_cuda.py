@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 import torch
 
 from generation.bench.__main__ import batched_summary, cuda_report
@@ -80,6 +81,23 @@ def test_the_table_refuses_to_run_under_the_workers_own_compile_setting():
 
     assert finished.returncode == 2
     assert "--cuda: unset TRYON_COMPILE: the table switches compiling and layouts itself" in finished.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--cuda-variants", "fp16 eager,,bf16 eager"], "--cuda-variants: unknown ''; known: fp16 eager, "),
+        (["--budget", "-5"], "--budget: -5 must be more than 0 seconds"),
+        (["--budget", "0"], "--budget: 0 must be more than 0 seconds"),
+    ],
+)
+def test_an_empty_variant_name_or_no_time_is_refused_before_anything_loads(arguments, message):
+    command = [sys.executable, "-m", "generation.bench", "--cuda", *arguments]
+
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    assert finished.returncode == 2
+    assert message in finished.stderr
 
 
 def test_an_unknown_variant_name_is_refused_with_the_known_ones():
